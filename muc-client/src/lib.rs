@@ -1,0 +1,1 @@
+//! muc-client (work in progress).

@@ -1,0 +1,1 @@
+//! muc-core (work in progress).

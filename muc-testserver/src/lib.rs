@@ -1,0 +1,1 @@
+//! muc-testserver (work in progress).

@@ -1,0 +1,1 @@
+//! muc-xso (work in progress).
