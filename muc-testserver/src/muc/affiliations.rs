@@ -1,0 +1,252 @@
+//! Affiliations, roles and the XEP-0045 permission rules (§5, §8, §9, §10).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A long-lived affiliation with a room (XEP-0045 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Affiliation {
+    /// Banned.
+    Outcast,
+    /// No affiliation.
+    #[default]
+    None,
+    /// Member.
+    Member,
+    /// Admin.
+    Admin,
+    /// Owner.
+    Owner,
+}
+
+/// A role in the room, for the length of a visit (XEP-0045 §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Role {
+    /// Not in the room.
+    #[default]
+    None,
+    /// Visitor: may not speak in a moderated room.
+    Visitor,
+    /// Participant.
+    Participant,
+    /// Moderator.
+    Moderator,
+}
+
+/// Error of the `FromStr` impls of [`Affiliation`] and [`Role`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown value {0:?}")]
+pub struct UnknownValue(pub String);
+
+impl Affiliation {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Affiliation::Outcast => "outcast",
+            Affiliation::None => "none",
+            Affiliation::Member => "member",
+            Affiliation::Admin => "admin",
+            Affiliation::Owner => "owner",
+        }
+    }
+
+    /// The role an occupant with this affiliation gets on entering.
+    pub fn default_role(self, moderated: bool, members_by_default: bool) -> Role {
+        match self {
+            Affiliation::Owner | Affiliation::Admin => Role::Moderator,
+            Affiliation::Member => Role::Participant,
+            Affiliation::None if moderated && !members_by_default => Role::Visitor,
+            Affiliation::None => Role::Participant,
+            Affiliation::Outcast => Role::None,
+        }
+    }
+}
+
+impl FromStr for Affiliation {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "outcast" => Affiliation::Outcast,
+            "none" => Affiliation::None,
+            "member" => Affiliation::Member,
+            "admin" => Affiliation::Admin,
+            "owner" => Affiliation::Owner,
+            _ => return Err(UnknownValue(s.to_owned())),
+        })
+    }
+}
+
+impl fmt::Display for Affiliation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Role {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::None => "none",
+            Role::Visitor => "visitor",
+            Role::Participant => "participant",
+            Role::Moderator => "moderator",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "none" => Role::None,
+            "visitor" => Role::Visitor,
+            "participant" => Role::Participant,
+            "moderator" => Role::Moderator,
+            _ => return Err(UnknownValue(s.to_owned())),
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a change is refused: the stanza error condition to answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Denied {
+    /// `<forbidden/>` (type auth): the actor lacks the privilege.
+    Forbidden,
+    /// `<not-allowed/>` (type cancel): the target is protected.
+    NotAllowed,
+    /// `<conflict/>` (type cancel): the last owner cannot step down.
+    Conflict,
+    /// `<item-not-found/>` (type cancel): no such occupant.
+    NotFound,
+}
+
+/// May an occupant with `actor_aff`/`actor_role` change the role of an
+/// occupant with `target_aff`/`target_role` to `new_role`? (§8.2–§8.6)
+pub(crate) fn check_role_change(
+    actor_aff: Affiliation,
+    actor_role: Role,
+    target_aff: Affiliation,
+    target_role: Role,
+    new_role: Role,
+) -> Result<(), Denied> {
+    if actor_role != Role::Moderator {
+        return Err(Denied::Forbidden);
+    }
+    // Granting or revoking moderator needs admin or owner (§8.5, §8.6).
+    if (new_role == Role::Moderator || target_role == Role::Moderator)
+        && actor_aff < Affiliation::Admin
+    {
+        return Err(Denied::NotAllowed);
+    }
+    // Nobody may lower the role of an admin or owner unless above them
+    // (§8.2: a moderator MUST NOT kick an admin or owner; §8.4, §8.6).
+    if new_role < target_role && target_aff >= Affiliation::Admin && actor_aff <= target_aff {
+        return Err(Denied::NotAllowed);
+    }
+    Ok(())
+}
+
+/// May `actor_aff` change an affiliation from `target_aff` to `new_aff`?
+/// (§9: admins manage members and outcasts; §10: owners manage admins and
+/// owners.)
+pub(crate) fn check_affiliation_change(
+    actor_aff: Affiliation,
+    target_aff: Affiliation,
+    new_aff: Affiliation,
+) -> Result<(), Denied> {
+    if actor_aff < Affiliation::Admin {
+        return Err(Denied::Forbidden);
+    }
+    let touches_admin_or_owner = target_aff >= Affiliation::Admin || new_aff >= Affiliation::Admin;
+    if touches_admin_or_owner && actor_aff != Affiliation::Owner {
+        // §9.1: an admin cannot ban/demote an admin or owner; §10.3–§10.6:
+        // only owners manage admins and owners.
+        return Err(if new_aff >= Affiliation::Admin {
+            Denied::Forbidden
+        } else {
+            Denied::NotAllowed
+        });
+    }
+    Ok(())
+}
+
+/// Who may read which list (§9.5, §8.5, §10.5, §10.8).
+pub(crate) fn may_read_affiliation_list(
+    actor_aff: Affiliation,
+    list: Affiliation,
+    members_only: bool,
+) -> bool {
+    match list {
+        Affiliation::Member => {
+            actor_aff >= Affiliation::Admin || (members_only && actor_aff >= Affiliation::Member)
+        }
+        Affiliation::Outcast => actor_aff >= Affiliation::Admin,
+        Affiliation::Admin | Affiliation::Owner => actor_aff >= Affiliation::Admin,
+        Affiliation::None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kick_rules() {
+        use Affiliation as A;
+        use Role as R;
+        // A moderator kicks a participant.
+        assert!(check_role_change(A::None, R::Moderator, A::None, R::Participant, R::None).is_ok());
+        // A participant cannot kick.
+        assert_eq!(
+            check_role_change(A::None, R::Participant, A::None, R::Participant, R::None),
+            Err(Denied::Forbidden)
+        );
+        // Nobody but an owner kicks an admin; nobody kicks an owner.
+        assert_eq!(
+            check_role_change(A::Admin, R::Moderator, A::Admin, R::Moderator, R::None),
+            Err(Denied::NotAllowed)
+        );
+        assert!(check_role_change(A::Owner, R::Moderator, A::Admin, R::Moderator, R::None).is_ok());
+        assert_eq!(
+            check_role_change(A::Owner, R::Moderator, A::Owner, R::Moderator, R::None),
+            Err(Denied::NotAllowed)
+        );
+        // Granting moderator needs admin.
+        assert_eq!(
+            check_role_change(
+                A::Member,
+                R::Moderator,
+                A::None,
+                R::Participant,
+                R::Moderator
+            ),
+            Err(Denied::NotAllowed)
+        );
+    }
+
+    #[test]
+    fn affiliation_rules() {
+        use Affiliation as A;
+        assert!(check_affiliation_change(A::Admin, A::None, A::Member).is_ok());
+        assert!(check_affiliation_change(A::Admin, A::None, A::Outcast).is_ok());
+        assert_eq!(
+            check_affiliation_change(A::Member, A::None, A::Member),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            check_affiliation_change(A::Admin, A::Admin, A::Outcast),
+            Err(Denied::NotAllowed)
+        );
+        assert_eq!(
+            check_affiliation_change(A::Admin, A::None, A::Admin),
+            Err(Denied::Forbidden)
+        );
+        assert!(check_affiliation_change(A::Owner, A::None, A::Owner).is_ok());
+    }
+}
