@@ -1,0 +1,54 @@
+//! The list of every scenario of the suite.
+//!
+//! To add a scenario file `src/<file>.rs` exposing `pub fn scenarios() -> Vec<Scenario>`:
+//! declare the module in `lib.rs` and add one line `crate::<file>::scenarios,` to
+//! [`GROUPS`]. Ids must be unique (checked by [`check_ids`], which the runner calls).
+
+use std::collections::HashSet;
+
+use super::Scenario;
+
+/// One function per scenario file, in report order.
+pub const GROUPS: &[fn() -> Vec<Scenario>] = &[
+    // crate::<scenario file>::scenarios,
+];
+
+/// Every registered scenario, in report order.
+pub fn registry() -> Vec<Scenario> {
+    GROUPS.iter().flat_map(|group| group()).collect()
+}
+
+/// Checks that every id is unique, non-empty and made of `a-z`, `0-9`, `.`, `_`, `-`.
+pub fn check_ids(scenarios: &[Scenario]) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for s in scenarios {
+        let ok_chars =
+            s.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if s.id.is_empty() || !ok_chars {
+            return Err(format!(
+                "scenario id {:?} must be non-empty and use only a-z, 0-9, '.', '_', '-'",
+                s.id
+            ));
+        }
+        if !seen.insert(s.id) {
+            return Err(format!("scenario id {:?} is registered twice", s.id));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_ids_are_valid_and_hold_no_demo_scenarios() {
+        let all = registry();
+        check_ids(&all).unwrap();
+        assert!(
+            all.iter().all(|s| !s.id.starts_with("demo.")),
+            "demo scenarios leaked into the registry"
+        );
+    }
+}
