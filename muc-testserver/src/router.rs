@@ -469,6 +469,7 @@ impl Hub {
             Action::Delay(d) => {
                 if let Some(entry) = st.sessions.get(to) {
                     let tx = entry.tx.clone();
+                    entry.queued.fetch_add(1, Ordering::SeqCst);
                     tokio::spawn(async move {
                         tokio::time::sleep(d).await;
                         let _ = tx.send(Outbound::Stanza(stanza));

@@ -334,7 +334,9 @@ impl Session {
             for item in batch {
                 match item {
                     Outbound::Stanza(e) => {
-                        queued.fetch_sub(1, Ordering::SeqCst);
+                        let _ = queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| {
+                            Some(v.saturating_sub(1))
+                        });
                         stream.feed(&e).await?;
                     }
                     Outbound::StreamError(e) => {
@@ -343,6 +345,8 @@ impl Session {
                         return Ok::<_, io::Error>(Flow::Stop);
                     }
                     Outbound::Cut => {
+                        // What was queued before the cut still goes out.
+                        SinkExt::<&Element>::flush(stream).await?;
                         tracing::debug!("cutting the connection");
                         return Ok(Flow::Stop);
                     }
