@@ -154,6 +154,14 @@ pub(crate) fn render_config(ip: &str, port: u16, options: &EjabberdOptions) -> S
 pub(crate) async fn start(
     config: &ServerConfig,
 ) -> Result<(EjabberdInstance, SocketAddr), BackendError> {
+    start_with_ports(config, None).await
+}
+
+/// [`start`], trying `[c2s, dist]` first instead of free ports (tests of the clash retry).
+pub(crate) async fn start_with_ports(
+    config: &ServerConfig,
+    mut first_ports: Option<[u16; 2]>,
+) -> Result<(EjabberdInstance, SocketAddr), BackendError> {
     let erl_libs = match (process::find_in_path("erl"), erl_libs()) {
         (Some(_), Ok(libs)) => libs,
         _ => {
@@ -184,7 +192,10 @@ pub(crate) async fn start(
     )?;
 
     for attempt in 1..=PORT_ATTEMPTS {
-        let [c2s_port, dist_port] = process::free_ports::<2>(BACKEND)?;
+        let [c2s_port, dist_port] = match first_ports.take() {
+            Some(ports) => ports,
+            None => process::free_ports::<2>(BACKEND)?,
+        };
         let node = Node {
             name: format!("mucj{}@localhost", process::random_hex(4)),
             cookie: process::random_hex(16),
@@ -467,6 +478,38 @@ async fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn taken_ports_are_detected_and_others_used() {
+        match crate::backend::Backend::Ejabberd.availability() {
+            crate::backend::Availability::Ready => {}
+            other => {
+                eprintln!("SKIPPED ejabberd: {other:?}");
+                return;
+            }
+        }
+        let config = ServerConfig {
+            users: vec![Account::named("alice").unwrap()],
+            ..ServerConfig::default()
+        };
+        // First the c2s port is taken, then (in a second start) the distribution port.
+        for which in 0..2 {
+            let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let taken = squatter.local_addr().unwrap().port();
+            let [free] = process::free_ports::<1>(BACKEND).unwrap();
+            let ports = if which == 0 {
+                [taken, free]
+            } else {
+                [free, taken]
+            };
+            let (mut instance, addr) = start_with_ports(&config, Some(ports))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_ne!(addr.port(), taken);
+            assert_ne!(instance.node.dist_port, taken);
+            instance.stop().await;
+        }
+    }
 
     #[test]
     fn config_has_port_and_room_options() {

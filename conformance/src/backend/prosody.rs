@@ -111,6 +111,14 @@ fn muc_extra(options: &ProsodyOptions) -> String {
 pub(crate) async fn start(
     config: &ServerConfig,
 ) -> Result<(ProsodyInstance, SocketAddr), BackendError> {
+    start_with_port(config, None).await
+}
+
+/// [`start`], trying `first_port` first instead of a free one (tests of the clash retry).
+pub(crate) async fn start_with_port(
+    config: &ServerConfig,
+    first_port: Option<u16>,
+) -> Result<(ProsodyInstance, SocketAddr), BackendError> {
     if let Probe::NotInstalled(what) = probe() {
         return Err(not_installed(&what));
     }
@@ -123,7 +131,10 @@ pub(crate) async fn start(
     let log_path = root.join("prosody.log");
     let console_path = root.join("console.log");
 
-    let [mut port] = process::free_ports::<1>(BACKEND)?;
+    let [mut port] = match first_port {
+        Some(port) => [port],
+        None => process::free_ports::<1>(BACKEND)?,
+    };
     process::write_file(
         BACKEND,
         &config_path,
@@ -304,6 +315,34 @@ async fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_taken_port_is_detected_and_another_one_used() {
+        match crate::backend::Backend::Prosody.availability() {
+            crate::backend::Availability::Ready => {}
+            other => {
+                eprintln!("SKIPPED prosody: {other:?}");
+                return;
+            }
+        }
+        // Someone else listens on the first port Prosody is given.
+        let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = squatter.local_addr().unwrap().port();
+        let config = ServerConfig {
+            users: vec![Account::named("alice").unwrap()],
+            ..ServerConfig::default()
+        };
+        let (mut instance, addr) = start_with_port(&config, Some(taken))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(addr.port(), taken);
+        let log = std::fs::read_to_string(instance.log_path()).unwrap();
+        assert!(log.contains(&format!(
+            "Activated service 'c2s' on [127.0.0.1]:{}",
+            addr.port()
+        )));
+        instance.stop().await;
+    }
 
     #[test]
     fn config_has_the_research_note_settings_and_extras() {
