@@ -237,7 +237,7 @@ impl Hub {
 
     /// Send a reply produced by the session layer itself (stanza errors for
     /// invalid stanzas, the legacy session IQ) through the session's queue.
-    pub fn from_client_reply(&self, to: &FullJid, mut reply: Element) {
+    pub fn reply_to_session(&self, to: &FullJid, mut reply: Element) {
         reply.set_attr_str("to", to.to_string());
         let mut st = self.lock();
         self.deliver_to_session(&mut st, to, reply);
@@ -308,36 +308,33 @@ impl Hub {
     }
 
     fn handle_own_account(&self, from: &FullJid, mut stanza: Element, out: &mut Vec<Element>) {
-        match stanza.name() {
-            "iq" => {
-                stanza.set_attr_str("to", from.to_bare().to_string());
-                if is_error_or_result(&stanza) {
-                    return;
-                }
-                let payload = stanza.children().next();
-                if let Some(q) = payload {
-                    if q.is("query", "jabber:iq:roster") && stanza.get_attr("type") == Some("get") {
-                        let reply = iq_result(&stanza, Some(el("query", "jabber:iq:roster")));
-                        out.push(reply.with_attr("to", from.to_string()));
-                        return;
-                    }
-                }
-                let reply = error_reply(
-                    &stanza,
-                    error_element(
-                        ErrorType::Cancel,
-                        DefinedCondition::ServiceUnavailable,
-                        None,
-                        None,
-                    ),
-                    false,
-                );
-                out.push(reply.with_attr("to", from.to_string()));
-            }
-            // Broadcast presence: there are no rosters, so nobody to tell.
-            // Messages to one's own bare JID are dropped.
-            _ => {}
+        // Broadcast presence: there are no rosters, so nobody to tell.
+        // Messages to one's own bare JID are dropped.
+        if stanza.name() != "iq" {
+            return;
         }
+        stanza.set_attr_str("to", from.to_bare().to_string());
+        if is_error_or_result(&stanza) {
+            return;
+        }
+        if let Some(q) = stanza.children().next() {
+            if q.is("query", "jabber:iq:roster") && stanza.get_attr("type") == Some("get") {
+                let reply = iq_result(&stanza, Some(el("query", "jabber:iq:roster")));
+                out.push(reply.with_attr("to", from.to_string()));
+                return;
+            }
+        }
+        let reply = error_reply(
+            &stanza,
+            error_element(
+                ErrorType::Cancel,
+                DefinedCondition::ServiceUnavailable,
+                None,
+                None,
+            ),
+            false,
+        );
+        out.push(reply.with_attr("to", from.to_string()));
     }
 
     fn handle_server(&self, stanza: Element, out: &mut Vec<Element>) {

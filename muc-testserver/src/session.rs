@@ -434,7 +434,7 @@ impl Session {
                 .await;
         }
         if let Some(reply) = self.check_stanza(&element) {
-            self.hub.from_client_reply(&self.jid, reply);
+            self.hub.reply_to_session(&self.jid, reply);
             return Flow::Continue;
         }
         if element.name() == "iq"
@@ -443,7 +443,7 @@ impl Session {
             && element.has_child("session", "urn:ietf:params:xml:ns:xmpp-session")
         {
             self.hub
-                .from_client_reply(&self.jid, iq_result(&element, None));
+                .reply_to_session(&self.jid, iq_result(&element, None));
             return Flow::Continue;
         }
         self.hub.from_client(&self.jid, element);

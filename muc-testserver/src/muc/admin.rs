@@ -9,7 +9,7 @@ use super::affiliations::{
     Affiliation, Denied, Role, check_affiliation_change, check_role_change,
     may_read_affiliation_list,
 };
-use super::room::{Actor, Room};
+use super::room::{Actor, Removal, Room};
 use crate::stanza::{ElementExt, NS_MUC_ADMIN, el, iq_result};
 
 /// One requested change.
@@ -138,7 +138,13 @@ impl Room {
         out: &mut Vec<Element>,
     ) {
         if role == Role::None {
-            self.remove_occupant(idx, vec![307], vec![], Some(actor), reason, None, &[], out);
+            let removal = Removal {
+                codes: vec![307],
+                actor: Some(actor),
+                reason,
+                ..Default::default()
+            };
+            self.remove_occupant(idx, removal, out);
             return;
         }
         self.occupants[idx].role = role;
@@ -163,11 +169,23 @@ impl Room {
         }
         while let Some(idx) = self.occupants.iter().position(|o| o.bare == bare) {
             if aff == Affiliation::Outcast {
-                self.remove_occupant(idx, vec![301], vec![], Some(actor), reason, None, &[], out);
+                let removal = Removal {
+                    codes: vec![301],
+                    actor: Some(actor),
+                    reason,
+                    ..Default::default()
+                };
+                self.remove_occupant(idx, removal, out);
                 continue;
             }
             if self.config.members_only && aff < Affiliation::Member {
-                self.remove_occupant(idx, vec![321], vec![], Some(actor), reason, None, &[], out);
+                let removal = Removal {
+                    codes: vec![321],
+                    actor: Some(actor),
+                    reason,
+                    ..Default::default()
+                };
+                self.remove_occupant(idx, removal, out);
                 continue;
             }
             let role = aff.default_role(self.config.moderated, self.config.members_by_default);

@@ -346,10 +346,10 @@ pub(crate) fn apply_form(current: &RoomConfig, form: &Element) -> Result<RoomCon
             .collect();
         let first = values.first().cloned().unwrap_or_default();
         match var {
-            "FORM_TYPE" => {
-                if first != "http://jabber.org/protocol/muc#roomconfig" && !first.is_empty() {
-                    return Err(BadForm(format!("wrong FORM_TYPE {first:?}")));
-                }
+            "FORM_TYPE"
+                if first != "http://jabber.org/protocol/muc#roomconfig" && !first.is_empty() =>
+            {
+                return Err(BadForm(format!("wrong FORM_TYPE {first:?}")));
             }
             "muc#roomconfig_roomname" => c.name = first,
             "muc#roomconfig_roomdesc" => c.description = first,

@@ -7,7 +7,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{Affiliation, Role};
 use super::config::{apply_form, change_codes, config_form};
-use super::room::{Pres, Room};
+use super::room::{Pres, Removal, Room};
 use crate::stanza::{ElementExt, NS_DATA, NS_MUC_OWNER, NS_MUC_USER, NS_REGISTER, el, iq_result};
 
 /// What the service must do with the room after an owner request.
@@ -89,7 +89,11 @@ impl Room {
                         .iter()
                         .position(|o| self.affiliation(&o.bare) < Affiliation::Member)
                     {
-                        self.remove_occupant(idx, vec![322], vec![], None, None, None, &[], out);
+                        let removal = Removal {
+                            codes: vec![322],
+                            ..Default::default()
+                        };
+                        self.remove_occupant(idx, removal, out);
                     }
                 }
                 out.push(iq_result(iq, None));

@@ -7,7 +7,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{Affiliation, Role};
 use super::history::HistoryRequest;
-use super::room::{Occupant, Pres, Room};
+use super::room::{Occupant, Pres, Removal, Room};
 use crate::stanza::{ElementExt, NS_MUC, error_element, error_reply, new_id};
 
 /// The client's presence children that are repeated to the room.
@@ -323,22 +323,23 @@ impl Room {
             out.push(self.render(&p, from, true, true));
             return;
         }
-        self.remove_occupant(
-            idx,
-            vec![],
-            vec![],
-            None,
-            None,
-            stanza.get_attr("id"),
-            &payload,
-            out,
-        );
+        let removal = Removal {
+            id: stanza.get_attr("id"),
+            payload: &payload,
+            ..Default::default()
+        };
+        self.remove_occupant(idx, removal, out);
     }
 
     /// Remove an occupant because of an error bounce: 333 (§11.1).
     pub fn remove_with_error(&mut self, idx: usize, out: &mut Vec<Element>) {
         let id = new_id();
-        self.remove_occupant(idx, vec![333], vec![], None, None, Some(&id), &[], out);
+        let removal = Removal {
+            codes: vec![333],
+            id: Some(&id),
+            ..Default::default()
+        };
+        self.remove_occupant(idx, removal, out);
     }
 
     /// A session of the service's user went away without leaving.

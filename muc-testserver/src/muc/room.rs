@@ -50,6 +50,17 @@ pub(crate) struct Actor {
     pub jid: FullJid,
 }
 
+/// How an occupant leaves: status codes for everyone, actor, reason, the id
+/// and payload of the unavailable presence.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Removal<'a> {
+    pub codes: Vec<u16>,
+    pub actor: Option<&'a Actor>,
+    pub reason: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub payload: &'a [Element],
+}
+
 /// Everything that goes into one occupant presence broadcast.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pres<'a> {
@@ -350,16 +361,11 @@ impl Room {
     }
 
     /// Remove the occupant at `idx` and tell everybody: the self copy gets
-    /// `self_codes` (and 110), everyone gets `codes`.
+    /// 110, everyone gets `removal.codes`.
     pub fn remove_occupant(
         &mut self,
         idx: usize,
-        codes: Vec<u16>,
-        self_codes: Vec<u16>,
-        actor: Option<&Actor>,
-        reason: Option<&str>,
-        id: Option<&str>,
-        payload: &[Element],
+        removal: Removal<'_>,
         out: &mut Vec<Element>,
     ) -> Occupant {
         let o = self.occupants.remove(idx);
@@ -371,16 +377,15 @@ impl Room {
         let p = Pres {
             nick: &o.nick,
             unavailable: true,
-            id,
-            payload,
+            id: removal.id,
+            payload: removal.payload,
             affiliation: self.affiliation(&o.bare),
             role: Role::None,
             real_jid: o.sessions.first(),
             occupant_id: Some(&o.occupant_id),
-            actor,
-            reason,
-            codes,
-            self_codes,
+            actor: removal.actor,
+            reason: removal.reason,
+            codes: removal.codes,
             ..Default::default()
         };
         self.broadcast(&p, &o, None, out);
