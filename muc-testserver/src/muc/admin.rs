@@ -6,7 +6,7 @@ use minidom::Element;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{
-    Affiliation, Denied, Role, check_affiliation_change, check_role_change,
+    Affiliation, Denied, Role, check_affiliation_change, check_role_change, default_role,
     may_read_affiliation_list,
 };
 use super::room::{Actor, Removal, Room};
@@ -39,7 +39,7 @@ impl Room {
         let actor_aff = self.affiliation(&from.to_bare());
         let actor_role = actor_idx
             .map(|i| self.occupants[i].role)
-            .unwrap_or_default();
+            .unwrap_or(Role::None);
         let items: Vec<&Element> = query.children().filter(|c| c.name() == "item").collect();
         if items.is_empty() {
             out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
@@ -188,7 +188,7 @@ impl Room {
                 self.remove_occupant(idx, removal, out);
                 continue;
             }
-            let role = aff.default_role(self.config.moderated, self.config.members_by_default);
+            let role = default_role(aff, self.config.moderated, self.config.members_by_default);
             let o = &mut self.occupants[idx];
             // Keep a voice granted earlier; follow the affiliation otherwise.
             if !(o.role == Role::Participant && role == Role::Visitor) {

@@ -1,115 +1,16 @@
-//! Affiliations, roles and the XEP-0045 permission rules (§5, §8, §9, §10).
+//! The XEP-0045 permission rules (§5, §8, §9, §10) over muc-xso's
+//! [`Affiliation`] and [`Role`].
 
-use std::fmt;
-use std::str::FromStr;
+pub use muc_xso::{Affiliation, Role};
 
-/// A long-lived affiliation with a room (XEP-0045 §5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Affiliation {
-    /// Banned.
-    Outcast,
-    /// No affiliation.
-    #[default]
-    None,
-    /// Member.
-    Member,
-    /// Admin.
-    Admin,
-    /// Owner.
-    Owner,
-}
-
-/// A role in the room, for the length of a visit (XEP-0045 §5.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Role {
-    /// Not in the room.
-    #[default]
-    None,
-    /// Visitor: may not speak in a moderated room.
-    Visitor,
-    /// Participant.
-    Participant,
-    /// Moderator.
-    Moderator,
-}
-
-/// Error of the `FromStr` impls of [`Affiliation`] and [`Role`].
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown value {0:?}")]
-pub struct UnknownValue(pub String);
-
-impl Affiliation {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Affiliation::Outcast => "outcast",
-            Affiliation::None => "none",
-            Affiliation::Member => "member",
-            Affiliation::Admin => "admin",
-            Affiliation::Owner => "owner",
-        }
-    }
-
-    /// The role an occupant with this affiliation gets on entering.
-    pub fn default_role(self, moderated: bool, members_by_default: bool) -> Role {
-        match self {
-            Affiliation::Owner | Affiliation::Admin => Role::Moderator,
-            Affiliation::Member => Role::Participant,
-            Affiliation::None if moderated && !members_by_default => Role::Visitor,
-            Affiliation::None => Role::Participant,
-            Affiliation::Outcast => Role::None,
-        }
-    }
-}
-
-impl FromStr for Affiliation {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "outcast" => Affiliation::Outcast,
-            "none" => Affiliation::None,
-            "member" => Affiliation::Member,
-            "admin" => Affiliation::Admin,
-            "owner" => Affiliation::Owner,
-            _ => return Err(UnknownValue(s.to_owned())),
-        })
-    }
-}
-
-impl fmt::Display for Affiliation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Role {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::None => "none",
-            Role::Visitor => "visitor",
-            Role::Participant => "participant",
-            Role::Moderator => "moderator",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "none" => Role::None,
-            "visitor" => Role::Visitor,
-            "participant" => Role::Participant,
-            "moderator" => Role::Moderator,
-            _ => return Err(UnknownValue(s.to_owned())),
-        })
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The role an occupant with this affiliation gets on entering (§5.1.2).
+pub(crate) fn default_role(aff: Affiliation, moderated: bool, members_by_default: bool) -> Role {
+    match aff {
+        Affiliation::Owner | Affiliation::Admin => Role::Moderator,
+        Affiliation::Member => Role::Participant,
+        Affiliation::None if moderated && !members_by_default => Role::Visitor,
+        Affiliation::None => Role::Participant,
+        Affiliation::Outcast => Role::None,
     }
 }
 

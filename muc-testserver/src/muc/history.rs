@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use minidom::Element;
-use xmpp_parsers::date::DateTime;
 
 use crate::stanza::{ElementExt, NS_DELAY, el};
 
@@ -19,25 +18,20 @@ pub(crate) struct HistoryRequest {
 }
 
 impl HistoryRequest {
-    /// Read `<history/>`; invalid attributes are ignored.
-    pub fn parse(history: Option<&Element>) -> HistoryRequest {
+    /// From the `<history/>` of muc-xso's parsed join element.
+    pub fn from_xso(history: Option<&muc_xso::History>) -> HistoryRequest {
         let Some(h) = history else {
             return HistoryRequest::default();
         };
-        let num = |name: &str| h.get_attr(name).and_then(|v| v.trim().parse::<u64>().ok());
         HistoryRequest {
-            max_chars: num("maxchars").map(|n| n as usize),
-            max_stanzas: num("maxstanzas").map(|n| n as usize),
-            seconds: num("seconds"),
-            since: h
-                .get_attr("since")
-                .and_then(|s| s.parse::<DateTime>().ok())
-                .and_then(|d| {
-                    let secs = d.0.timestamp();
-                    u64::try_from(secs)
-                        .ok()
-                        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
-                }),
+            max_chars: h.maxchars.map(|n| n as usize),
+            max_stanzas: h.maxstanzas.map(|n| n as usize),
+            seconds: h.seconds.map(u64::from),
+            since: h.since.as_ref().and_then(|d| {
+                u64::try_from(d.0.timestamp())
+                    .ok()
+                    .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+            }),
         }
     }
 }

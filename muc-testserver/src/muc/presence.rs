@@ -5,7 +5,7 @@ use jid::FullJid;
 use minidom::Element;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
-use super::affiliations::{Affiliation, Role};
+use super::affiliations::{Affiliation, Role, default_role};
 use super::history::HistoryRequest;
 use super::room::{Occupant, Pres, Removal, Room};
 use crate::stanza::{ElementExt, NS_MUC, error_element, error_reply, new_id};
@@ -19,6 +19,13 @@ fn presence_payload(stanza: &Element) -> Vec<Element> {
         })
         .cloned()
         .collect()
+}
+
+/// The join request's `<x xmlns=muc/>`, parsed by muc-xso.
+fn join_ext(stanza: &Element) -> Option<muc_xso::GenericExt> {
+    stanza
+        .get_child("x", NS_MUC)
+        .and_then(|x| muc_xso::GenericExt::try_from(x.clone()).ok())
 }
 
 impl Room {
@@ -66,6 +73,7 @@ impl Room {
     ) {
         let bare = from.to_bare();
         let muc_x = stanza.get_child("x", NS_MUC);
+        let join_ext = join_ext(stanza);
         if created {
             self.set_affiliation(bare.clone(), Affiliation::Owner);
             self.locked = self.profile.locks_new_rooms() && muc_x.is_some();
@@ -140,9 +148,7 @@ impl Room {
             return;
         }
         if let Some(pw) = &self.config.password {
-            let given = muc_x
-                .and_then(|x| x.get_child("password", NS_MUC))
-                .map(|p| p.text());
+            let given = join_ext.as_ref().and_then(|g| g.password.clone());
             if given.as_deref() != Some(pw.as_str()) {
                 let text = if given.is_none() {
                     "A password is required to enter this room"
@@ -175,7 +181,7 @@ impl Room {
                 return;
             }
         }
-        let role = aff.default_role(self.config.moderated, self.config.members_by_default);
+        let role = default_role(aff, self.config.moderated, self.config.members_by_default);
         let occupant = Occupant {
             nick: nick.clone(),
             bare: bare.clone(),
@@ -242,8 +248,8 @@ impl Room {
         p.real_jid = Some(to);
         p.self_codes = self_codes;
         out.push(self.render(&p, to, true, true));
-        let muc_x = stanza.get_child("x", NS_MUC);
-        let req = HistoryRequest::parse(muc_x.and_then(|x| x.get_child("history", NS_MUC)));
+        let join = join_ext(stanza);
+        let req = HistoryRequest::from_xso(join.as_ref().and_then(|g| g.history.as_ref()));
         for mut m in self.history.select(&req, self.jid.as_str()) {
             m.set_attr_str("to", to.to_string());
             out.push(m);

@@ -62,7 +62,7 @@ pub(crate) struct Removal<'a> {
 }
 
 /// Everything that goes into one occupant presence broadcast.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Pres<'a> {
     pub nick: &'a str,
     pub unavailable: bool,
@@ -88,6 +88,31 @@ pub(crate) struct Pres<'a> {
     pub self_item: Option<(Affiliation, Role)>,
     /// Send no 110 on the self copy (ejabberd's destroy).
     pub no_110: bool,
+}
+
+impl Default for Pres<'_> {
+    fn default() -> Self {
+        Pres {
+            nick: "",
+            unavailable: false,
+            id: None,
+            payload: &[],
+            affiliation: Affiliation::None,
+            role: Role::None,
+            real_jid: None,
+            occupant_id: None,
+            no_self_occupant_id: false,
+            no_self_id: false,
+            item_nick: None,
+            actor: None,
+            reason: None,
+            destroy: None,
+            codes: Vec::new(),
+            self_codes: Vec::new(),
+            self_item: None,
+            no_110: false,
+        }
+    }
 }
 
 /// A room of the MUC service.
@@ -126,7 +151,10 @@ impl Room {
     }
 
     pub fn affiliation(&self, bare: &BareJid) -> Affiliation {
-        self.affiliations.get(bare).copied().unwrap_or_default()
+        self.affiliations
+            .get(bare)
+            .copied()
+            .unwrap_or(Affiliation::None)
     }
 
     pub fn set_affiliation(&mut self, bare: BareJid, aff: Affiliation) {
