@@ -57,6 +57,7 @@
 //! built, attribute for attribute.
 
 pub mod faults;
+mod local;
 mod muc;
 mod profile;
 mod router;

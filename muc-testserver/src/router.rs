@@ -20,10 +20,7 @@ use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamErro
 use crate::faults::{Action, Direction, RuleSet};
 use crate::muc::MucService;
 use crate::profile::Profile;
-use crate::stanza::{
-    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, el, error_element, error_reply, iq_result,
-    is_error_or_result, new_id,
-};
+use crate::stanza::{ElementExt, error_element, error_reply, is_error_or_result, new_id};
 
 /// What a session task is asked to do with its connection.
 #[derive(Debug)]
@@ -279,7 +276,7 @@ impl Hub {
         };
         let Some(to) = to else {
             // Addressed to the account itself.
-            self.handle_own_account(from, stanza, out);
+            crate::local::handle_own_account(from, stanza, out);
             return;
         };
         if to.domain().as_str() == self.muc_domain {
@@ -287,7 +284,7 @@ impl Hub {
         } else if to.domain().as_str() == self.domain {
             if to.node().is_none() {
                 if to.resource().is_none() {
-                    self.handle_server(stanza, out);
+                    crate::local::handle_server(&self.muc_domain, self.profile, stanza, out);
                 }
                 // Stanzas to a server resource are dropped.
             } else {
@@ -305,78 +302,6 @@ impl Hub {
                 false,
             ));
         }
-    }
-
-    fn handle_own_account(&self, from: &FullJid, mut stanza: Element, out: &mut Vec<Element>) {
-        // Broadcast presence: there are no rosters, so nobody to tell.
-        // Messages to one's own bare JID are dropped.
-        if stanza.name() != "iq" {
-            return;
-        }
-        stanza.set_attr_str("to", from.to_bare().to_string());
-        if is_error_or_result(&stanza) {
-            return;
-        }
-        if let Some(q) = stanza.children().next() {
-            if q.is("query", "jabber:iq:roster") && stanza.get_attr("type") == Some("get") {
-                let reply = iq_result(&stanza, Some(el("query", "jabber:iq:roster")));
-                out.push(reply.with_attr("to", from.to_string()));
-                return;
-            }
-        }
-        let reply = error_reply(
-            &stanza,
-            error_element(
-                ErrorType::Cancel,
-                DefinedCondition::ServiceUnavailable,
-                None,
-                None,
-            ),
-            false,
-        );
-        out.push(reply.with_attr("to", from.to_string()));
-    }
-
-    fn handle_server(&self, stanza: Element, out: &mut Vec<Element>) {
-        if stanza.name() != "iq" || is_error_or_result(&stanza) {
-            return;
-        }
-        let get = stanza.get_attr("type") == Some("get");
-        let payload = stanza.children().next().cloned();
-        let reply = match payload {
-            Some(q) if get && q.is("query", NS_DISCO_INFO) && q.get_attr("node").is_none() => {
-                let mut query = el("query", NS_DISCO_INFO).with_child(
-                    el("identity", NS_DISCO_INFO)
-                        .with_attr("category", "server")
-                        .with_attr("type", "im")
-                        .with_attr("name", "muc-testserver"),
-                );
-                for f in [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, "jabber:iq:roster"] {
-                    query.append_child(el("feature", NS_DISCO_INFO).with_attr("var", f));
-                }
-                iq_result(&stanza, Some(query))
-            }
-            Some(q) if get && q.is("query", NS_DISCO_ITEMS) && q.get_attr("node").is_none() => {
-                let query = el("query", NS_DISCO_ITEMS).with_child(
-                    el("item", NS_DISCO_ITEMS)
-                        .with_attr("jid", self.muc_domain.clone())
-                        .with_attr("name", self.profile.service_name()),
-                );
-                iq_result(&stanza, Some(query))
-            }
-            Some(q) if get && q.is("ping", NS_PING) => iq_result(&stanza, None),
-            _ => error_reply(
-                &stanza,
-                error_element(
-                    ErrorType::Cancel,
-                    DefinedCondition::ServiceUnavailable,
-                    None,
-                    None,
-                ),
-                false,
-            ),
-        };
-        out.push(reply);
     }
 
     fn route_to_user(&self, st: &State, to: &Jid, stanza: Element, out: &mut Vec<Element>) {
