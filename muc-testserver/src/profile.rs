@@ -127,12 +127,6 @@ impl Profile {
         }
     }
 
-    /// The `by` attribute of the `item-not-found` for a locked room: the
-    /// service (Prosody); ejabberd never locks.
-    pub fn status_172_also_104(self) -> bool {
-        true
-    }
-
     /// Becoming semi-anonymous again sends 173 with 104 (Prosody) or 173
     /// alone (ejabberd).
     pub fn status_173_also_104(self) -> bool {

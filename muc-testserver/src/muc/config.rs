@@ -421,31 +421,26 @@ pub(crate) fn change_codes(profile: Profile, old: &RoomConfig, new: &RoomConfig)
         return Vec::new();
     }
     let mut codes = Vec::new();
-    let mut privacy_only = true;
     if old.logging != new.logging {
         codes.push(if new.logging { 170 } else { 171 });
     }
     if old.non_anonymous != new.non_anonymous {
         codes.push(if new.non_anonymous { 172 } else { 173 });
     }
+    // Did anything besides logging and anonymity change?
     let mut rest = new.clone();
     rest.logging = old.logging;
     rest.non_anonymous = old.non_anonymous;
-    if rest != *old {
-        privacy_only = false;
-    }
-    let becomes_semi = old.non_anonymous && !new.non_anonymous;
-    let add_104 =
-        !privacy_only || codes.is_empty() || !becomes_semi || profile.status_173_also_104();
-    if add_104 {
+    let other_change = rest != *old;
+    let only_became_semi = !other_change && codes == [173];
+    if !only_became_semi || profile.status_173_also_104() {
         codes.push(104);
     }
     codes
 }
 
 /// The disco features that describe the room's configuration.
-pub(crate) fn disco_features(c: &RoomConfig, locked: bool) -> Vec<&'static str> {
-    let _ = locked;
+pub(crate) fn disco_features(c: &RoomConfig) -> Vec<&'static str> {
     vec![
         if c.public { "muc_public" } else { "muc_hidden" },
         if c.persistent {

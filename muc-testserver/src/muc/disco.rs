@@ -78,7 +78,7 @@ impl Room {
         if self.profile.occupant_id() {
             features.push(NS_OCCUPANT_ID);
         }
-        features.extend(disco_features(&self.config, self.locked));
+        features.extend(disco_features(&self.config));
         for f in features {
             q.append_child(feature(f));
         }
