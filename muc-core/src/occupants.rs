@@ -1,0 +1,74 @@
+//! The occupant table: by nick in O(1), in order of arrival on demand.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use hashbrown::HashTable;
+
+use crate::occupant::{Occupant, OccupantRef};
+
+/// The other occupants of a room (the local user is kept apart).
+#[derive(Debug, Default)]
+pub(crate) struct OccupantTable {
+    table: HashTable<OccupantRef>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl OccupantTable {
+    fn hash(&self, nick: &str) -> u64 {
+        self.hasher.hash_one(nick)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub(crate) fn get(&self, nick: &str) -> Option<&OccupantRef> {
+        self.table.find(self.hash(nick), |o| o.nick() == nick)
+    }
+
+    pub(crate) fn get_mut(&mut self, nick: &str) -> Option<&mut OccupantRef> {
+        let h = self.hash(nick);
+        self.table.find_mut(h, |o| o.nick() == nick)
+    }
+
+    /// Inserts `occupant`, replacing one with the same nick (returned).
+    pub(crate) fn insert(&mut self, occupant: OccupantRef) -> Option<OccupantRef> {
+        let old = self.remove(occupant.nick());
+        let h = self.hash(occupant.nick());
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(h, occupant, |o| hasher.hash_one(o.nick()));
+        old
+    }
+
+    pub(crate) fn remove(&mut self, nick: &str) -> Option<OccupantRef> {
+        let h = self.hash(nick);
+        match self.table.find_entry(h, |o| o.nick() == nick) {
+            Ok(entry) => Some(entry.remove().0),
+            Err(_) => None,
+        }
+    }
+
+    /// A snapshot in order of arrival.
+    pub(crate) fn in_arrival_order(&self) -> Vec<OccupantRef> {
+        let mut v: Vec<OccupantRef> = self.table.iter().cloned().collect();
+        v.sort_by_key(|o| o.key());
+        v
+    }
+
+    pub(crate) fn drain(&mut self) -> Vec<OccupantRef> {
+        let mut v: Vec<OccupantRef> = self.table.drain().collect();
+        v.sort_by_key(|o| o.key());
+        v
+    }
+
+    pub(crate) fn find_by(&self, f: impl Fn(&Occupant) -> bool) -> Option<&OccupantRef> {
+        self.table.iter().find(|o| f(o))
+    }
+}
+
+/// Changes an occupant in place when nobody else holds the snapshot.
+pub(crate) fn edit(occupant: &mut OccupantRef) -> &mut Occupant {
+    Arc::make_mut(occupant)
+}

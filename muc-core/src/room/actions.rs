@@ -1,0 +1,282 @@
+//! What the local user does in a room: the stanzas to send, and the
+//! bookkeeping for the answers that come back as room traffic.
+
+use std::time::{Duration, Instant};
+
+use jid::{Jid, ResourcePart};
+use muc_xso::forms::VoiceRequest;
+use muc_xso::{Decline, Invite, UserExt};
+use xmpp_parsers::message::{Id, Lang, Message, MessageType};
+use xmpp_parsers::presence::{Presence, Show};
+use xmpp_parsers::stanza::Stanza;
+use xmpp_parsers::stanza_id::OriginId;
+
+use super::{Room, RoomRequest, RoomState, Transmit};
+use crate::error::UsageError;
+use crate::event::Subject;
+use crate::requests::RequestId;
+use crate::tracking::TrackerId;
+
+impl Room {
+    fn require_active(&self) -> Result<(), UsageError> {
+        if self.active() {
+            Ok(())
+        } else {
+            Err(UsageError::NotJoined(self.jid.to_string()))
+        }
+    }
+
+    /// Stamps a groupchat message for this room: type, `to`, an id and an
+    /// origin-id (XEP-0359). Returns the origin-id.
+    fn stamp(&mut self, m: &mut Message) -> String {
+        m.type_ = MessageType::Groupchat;
+        m.to = Some(Jid::from(self.jid.as_ref().clone()));
+        if m.id.is_none() {
+            m.id = Some(Id(self.ids.next()));
+        }
+        match m
+            .payloads
+            .iter()
+            .find(|p| p.is("origin-id", "urn:xmpp:sid:0"))
+            .and_then(|p| p.attr("id"))
+        {
+            Some(id) => id.to_owned(),
+            None => {
+                let id = self.ids.next();
+                m.payloads.push(OriginId { id: id.clone() }.into());
+                id
+            }
+        }
+    }
+
+    /// Sends a groupchat message (untracked).
+    pub fn send_message(&mut self, mut m: Message) -> Result<(), UsageError> {
+        self.require_active()?;
+        self.stamp(&mut m);
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+
+    /// Sends a groupchat message and tracks its reflection under `tracker`.
+    ///
+    /// `timeout` ends the tracking (`TimedOut`) if no reflection comes;
+    /// `None` tracks until exit.
+    pub fn send_tracked(
+        &mut self,
+        mut m: Message,
+        tracker: TrackerId,
+        timeout: Option<Duration>,
+        now: Instant,
+    ) -> Result<(), UsageError> {
+        self.require_active()?;
+        let origin = self.stamp(&mut m);
+        self.trackers
+            .add(tracker, &m, origin, timeout.map(|t| now + t));
+        self.transmits.push_back(Transmit {
+            stanza: Stanza::Message(m),
+            tracker: Some(tracker),
+        });
+        Ok(())
+    }
+
+    /// Asks to change the subject; `request` completes when the room
+    /// reflects it (or refuses).
+    pub fn set_subject(
+        &mut self,
+        subject: Subject,
+        request: RequestId,
+        deadline: Instant,
+    ) -> Result<(), UsageError> {
+        self.require_active()?;
+        let id = self.ids.next();
+        let mut m = Message::groupchat(Some(Jid::from(self.jid.as_ref().clone())));
+        m.id = Some(Id(id.clone()));
+        m.subjects = subject;
+        if m.subjects.is_empty() {
+            // An empty subject clears it (XEP-0045 Ex. 88).
+            m.subjects.insert(Lang::new(), String::new());
+        }
+        self.pending_subject = Some((
+            RoomRequest {
+                id: request,
+                deadline,
+            },
+            id,
+        ));
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+
+    /// Asks to change our nick; `request` completes with the nick the room
+    /// gives us, or with its refusal (409 conflict, 406 not-acceptable ...).
+    pub fn set_nick(
+        &mut self,
+        nick: &str,
+        request: RequestId,
+        deadline: Instant,
+    ) -> Result<(), UsageError> {
+        self.require_active()?;
+        let new = ResourcePart::new(nick)
+            .map_err(|_| UsageError::BadNick(nick.to_owned()))?
+            .into_owned();
+        let mut p = Presence::available().with_to(self.jid.with_resource(&new));
+        p.show = self.options.show.clone();
+        if let Some(status) = &self.options.status {
+            p.set_status("", status.clone());
+        }
+        self.pending_nick = Some((
+            RoomRequest {
+                id: request,
+                deadline,
+            },
+            new.as_str().to_owned(),
+        ));
+        self.push_transmit(Stanza::Presence(p));
+        Ok(())
+    }
+
+    /// Sets our presence in the room (show and status); kept for rejoins.
+    pub fn set_presence(
+        &mut self,
+        show: Option<Show>,
+        status: Option<String>,
+    ) -> Result<(), UsageError> {
+        self.options.show = show.clone();
+        self.options.status = status.clone();
+        if !self.active() {
+            return Ok(());
+        }
+        let mut p = Presence::available().with_to(self.occupant_jid());
+        p.show = show;
+        if let Some(status) = status {
+            p.set_status("", status);
+        }
+        self.push_transmit(Stanza::Presence(p));
+        Ok(())
+    }
+
+    /// Leaves the room (unavailable presence to our occupant JID, with an
+    /// optional status text); `request` completes on the exit.
+    pub fn leave(
+        &mut self,
+        status: Option<String>,
+        request: RequestId,
+        deadline: Instant,
+        now: Instant,
+    ) {
+        let _ = now;
+        match self.state {
+            RoomState::Exited => {
+                self.completed
+                    .push_back((request, Ok(crate::Response::Left)));
+            }
+            RoomState::Suspended => {
+                self.exit_locally(crate::LeaveMode::Normal);
+                self.completed
+                    .push_back((request, Ok(crate::Response::Left)));
+            }
+            RoomState::Joining if !self.entered_once => {
+                let mut p = Presence::unavailable().with_to(self.occupant_jid());
+                if let Some(status) = status {
+                    p.set_status("", status);
+                }
+                self.push_transmit(Stanza::Presence(p));
+                self.fail_join(crate::JoinError::Cancelled);
+                self.completed
+                    .push_back((request, Ok(crate::Response::Left)));
+            }
+            _ => {
+                let mut p = Presence::unavailable().with_to(self.occupant_jid());
+                if let Some(status) = status {
+                    p.set_status("", status);
+                }
+                self.pending_leave = Some(RoomRequest {
+                    id: request,
+                    deadline,
+                });
+                self.push_transmit(Stanza::Presence(p));
+            }
+        }
+    }
+
+    /// Sends a private message to the occupant `nick` (§7.5): type chat,
+    /// with the `muc#user` hint for carbons.
+    pub fn send_private_message(&mut self, nick: &str, mut m: Message) -> Result<(), UsageError> {
+        self.require_active()?;
+        let to = self
+            .jid
+            .with_resource_str(nick)
+            .map_err(|_| UsageError::BadNick(nick.to_owned()))?;
+        m.to = Some(to.into());
+        if m.type_ == MessageType::Groupchat || m.type_ == MessageType::Normal {
+            m.type_ = MessageType::Chat;
+        }
+        if m.id.is_none() {
+            m.id = Some(Id(self.ids.next()));
+        }
+        if !m.payloads.iter().any(|p| p.is("x", muc_xso::ns::MUC_USER)) {
+            m.payloads.push(UserExt::new().into());
+        }
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+
+    /// Asks for voice (§7.13).
+    pub fn request_voice(&mut self) -> Result<(), UsageError> {
+        self.require_active()?;
+        let mut m = Message::normal(Some(Jid::from(self.jid.as_ref().clone())));
+        m.payloads.push(VoiceRequest::new().into_form().into());
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+
+    /// Answers a voice request the room forwarded (§8.6).
+    pub fn answer_voice_request(
+        &mut self,
+        request: VoiceRequest,
+        allow: bool,
+    ) -> Result<(), UsageError> {
+        self.require_active()?;
+        let mut m = Message::normal(Some(Jid::from(self.jid.as_ref().clone())));
+        m.payloads.push(request.approve(allow).into());
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+
+    /// Invites `invitees` through the room (mediated, §7.8.2).
+    pub fn invite(&mut self, invitees: Vec<Jid>, reason: Option<String>) -> Result<(), UsageError> {
+        self.require_active()?;
+        let mut x = UserExt::new();
+        for to in invitees {
+            let mut i = Invite::to(to);
+            i.reason = reason.clone();
+            x = x.with_invite(i);
+        }
+        let m = Message::normal(Some(Jid::from(self.jid.as_ref().clone()))).with_payload(x);
+        self.push_transmit(Stanza::Message(m));
+        Ok(())
+    }
+}
+
+/// Declines a mediated invitation to `room` from `inviter` (§7.8.2); works
+/// without joining.
+pub fn decline_invitation(room: &jid::BareJid, inviter: Jid, reason: Option<String>) -> Stanza {
+    let mut d = Decline::to(inviter);
+    d.reason = reason;
+    Stanza::Message(
+        Message::normal(Some(Jid::from(room.clone()))).with_payload(UserExt::new().with_decline(d)),
+    )
+}
+
+/// A direct invitation (XEP-0249) to `invitee`'s bare JID.
+pub fn direct_invitation(
+    room: &jid::BareJid,
+    invitee: &Jid,
+    reason: Option<String>,
+    password: Option<String>,
+) -> Stanza {
+    let mut x = muc_xso::DirectInvite::new(room.clone());
+    x.reason = reason;
+    x.password = password;
+    Stanza::Message(Message::normal(Some(Jid::from(invitee.to_bare()))).with_payload(x))
+}
