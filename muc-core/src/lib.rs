@@ -72,7 +72,7 @@ pub use occupant::{Occupant, OccupantKey, OccupantRef};
 pub use requests::{RequestId, Response, RoomDescription};
 pub use room::{JoinOptions, Room, RoomState, Transmit};
 pub use router::{Router, RouterConfig};
-pub use secret::Password;
+pub use secret::{Password, scrub_xml};
 pub use selfping::{SelfPingConfig, Verdict, verdict};
 pub use tracking::{MatchedBy, TrackerId, TrackerState};
 

@@ -20,7 +20,7 @@ use crate::ns;
 /// let el = minidom::Element::from(invite.clone());
 /// assert_eq!(DirectInvite::try_from(el).unwrap(), invite);
 /// ```
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq)]
+#[derive(FromXml, AsXml, Clone, PartialEq, Eq)]
 #[xml(namespace = ns::CONFERENCE, name = "x", on_unknown_attribute = Discard, on_unknown_child = Discard, discard(text))]
 pub struct DirectInvite {
     /// Whether this continues a one-to-one chat.
@@ -81,3 +81,15 @@ impl DirectInvite {
 }
 
 impl MessagePayload for DirectInvite {}
+
+impl std::fmt::Debug for DirectInvite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectInvite")
+            .field("jid", &self.jid)
+            .field("continue", &self.continues())
+            .field("password", &crate::redact::secret(&self.password))
+            .field("reason", &self.reason)
+            .field("thread", &self.thread)
+            .finish()
+    }
+}

@@ -75,7 +75,7 @@ impl History {
 /// let el = minidom::Element::from(join);
 /// assert_eq!(el.ns(), "http://jabber.org/protocol/muc");
 /// ```
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Default)]
+#[derive(FromXml, AsXml, Clone, PartialEq, Default)]
 #[xml(namespace = ns::MUC, name = "x", on_unknown_attribute = Discard, on_unknown_child = Discard)]
 pub struct GenericExt {
     /// The room password.
@@ -109,3 +109,13 @@ impl GenericExt {
 }
 
 impl PresencePayload for GenericExt {}
+
+impl std::fmt::Debug for GenericExt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenericExt")
+            .field("password", &crate::redact::secret(&self.password))
+            .field("history", &self.history)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}

@@ -53,6 +53,7 @@ mod generic;
 pub mod ns;
 mod owner;
 mod payload;
+mod redact;
 mod status;
 mod user;
 

@@ -10,7 +10,7 @@ use crate::codec::Opt;
 use crate::ns;
 
 /// `<destroy/>` in `muc#owner`: the owner asks the room to be destroyed.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Default)]
+#[derive(FromXml, AsXml, Clone, PartialEq, Eq, Default)]
 #[xml(namespace = ns::MUC_OWNER, name = "destroy", on_unknown_attribute = Discard, on_unknown_child = Discard)]
 pub struct DestroyRequest {
     /// An alternate venue for the occupants.
@@ -93,3 +93,13 @@ fn empty_form(type_: DataFormType) -> DataForm {
 impl IqGetPayload for OwnerQuery {}
 impl IqSetPayload for OwnerQuery {}
 impl IqResultPayload for OwnerQuery {}
+
+impl std::fmt::Debug for DestroyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DestroyRequest")
+            .field("jid", &self.jid)
+            .field("reason", &self.reason)
+            .field("password", &crate::redact::secret(&self.password))
+            .finish()
+    }
+}

@@ -168,7 +168,7 @@ impl Decline {
 }
 
 /// `<destroy/>` in `muc#user`: the room was destroyed (XEP-0045 §10.9).
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq, Eq, Default)]
+#[derive(FromXml, AsXml, Clone, PartialEq, Eq, Default)]
 #[xml(namespace = ns::MUC_USER, name = "destroy", on_unknown_attribute = Discard, on_unknown_child = Discard)]
 pub struct DestroyNotification {
     /// The alternate venue, if the owner named one.
@@ -183,7 +183,7 @@ pub struct DestroyNotification {
 }
 
 /// One child of a `muc#user` `<x/>`, in document order.
-#[derive(FromXml, AsXml, Debug, Clone, PartialEq)]
+#[derive(FromXml, AsXml, Clone, PartialEq)]
 #[xml()]
 pub enum UserChild {
     /// `<status/>`.
@@ -338,3 +338,26 @@ impl UserExt {
 
 impl PresencePayload for UserExt {}
 impl MessagePayload for UserExt {}
+
+impl std::fmt::Debug for DestroyNotification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DestroyNotification")
+            .field("jid", &self.jid)
+            .field("reason", &self.reason)
+            .field("password", &crate::redact::secret(&self.password))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for UserChild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserChild::Status(s) => f.debug_tuple("Status").field(s).finish(),
+            UserChild::Item(i) => f.debug_tuple("Item").field(i).finish(),
+            UserChild::Invite(i) => f.debug_tuple("Invite").field(i).finish(),
+            UserChild::Decline(d) => f.debug_tuple("Decline").field(d).finish(),
+            UserChild::Destroy(d) => f.debug_tuple("Destroy").field(d).finish(),
+            UserChild::Password(_) => f.write_str("Password(***)"),
+        }
+    }
+}

@@ -144,12 +144,28 @@ pub enum RoomState {
 
 /// A stanza to send, with the tracker it belongs to (report
 /// [`Router::transmitted`](crate::Router::transmitted) once it is written).
-#[derive(Debug, PartialEq)]
+///
+/// Its `Debug` output shows the stanza's XML with passwords blanked out.
+#[derive(PartialEq)]
 pub struct Transmit {
     /// The stanza.
     pub stanza: Stanza,
     /// The tracked message it carries, if any.
     pub tracker: Option<TrackerId>,
+}
+
+impl std::fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let xml = match &self.stanza {
+            Stanza::Presence(p) => String::from(&minidom::Element::from(p.clone())),
+            Stanza::Message(m) => String::from(&minidom::Element::from(m.clone())),
+            Stanza::Iq(i) => String::from(&minidom::Element::from(i.clone())),
+        };
+        f.debug_struct("Transmit")
+            .field("stanza", &crate::secret::scrub_xml(&xml))
+            .field("tracker", &self.tracker)
+            .finish()
+    }
 }
 
 /// A request that completes on room traffic rather than an IQ answer.

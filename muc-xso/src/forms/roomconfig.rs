@@ -22,7 +22,7 @@ use crate::ns;
 /// let submit = config.to_submit();
 /// assert_eq!(submit.form_type(), Some("http://jabber.org/protocol/muc#roomconfig"));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RoomConfig {
     form: DataForm,
 }
@@ -159,6 +159,17 @@ form_fields!(RoomConfig {
     /// The room password.
     private room_secret / set_room_secret = "muc#roomconfig_roomsecret";
 });
+
+impl std::fmt::Debug for RoomConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomConfig")
+            .field(
+                "form",
+                &crate::redact::form(&self.form, &["muc#roomconfig_roomsecret"]),
+            )
+            .finish()
+    }
+}
 
 #[cfg(test)]
 mod tests {
