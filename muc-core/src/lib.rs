@@ -61,6 +61,7 @@ mod router;
 mod secret;
 mod selfping;
 mod tracking;
+pub mod wire;
 
 pub use capability::Capabilities;
 pub use error::{JoinError, RequestError, ServerError, UsageError, condition_name};
