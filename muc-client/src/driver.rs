@@ -1,0 +1,538 @@
+//! The driver task: owns the [`Router`] and the [`Transport`], runs the
+//! timers, executes the handles' commands and publishes events.
+//!
+//! One loop, one `tokio::select!` over: commands from the handles, the
+//! transport (unless a subscriber is full: backpressure), a sleep until the
+//! router's next deadline, and the "space available" signal of the event
+//! queues. After each step it writes what the router wants sent, resolves
+//! the futures the step completed, refreshes the snapshots of the rooms it
+//! touched, and then publishes the step's events.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use jid::BareJid;
+use muc_core::{Event, RequestId, Response, Router, RouterConfig, TrackerState};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use xmpp_parsers::jid::FullJid;
+use xmpp_parsers::stanza::Stanza;
+
+use crate::error::Error;
+use crate::events::{ServiceEvent, Subscribers};
+use crate::join::Entered;
+use crate::service::ServiceOptions;
+use crate::state::{Command, Registry, RoomShared, TrackerKey, TrackerSender};
+use crate::transport::{Receipt, Transport, TransportEvent};
+
+/// How many ready transport events one step takes at most.
+const BATCH: usize = 128;
+/// How long closing waits for the rooms to confirm that we left.
+const LEAVE_ON_CLOSE: Duration = Duration::from_secs(2);
+
+/// A room the driver knows.
+struct Entry {
+    shared: Arc<RoomShared>,
+    join_reply: Option<oneshot::Sender<Result<Entered, Error>>>,
+    /// A join made while offline gives up waiting for the stream here.
+    stream_deadline: Option<Instant>,
+}
+
+/// Something to publish once the snapshots are fresh.
+enum Outgoing {
+    Room(Arc<BareJid>, muc_core::RoomEvent),
+    Service(ServiceEvent),
+}
+
+/// The pieces the driver shares with the handles.
+pub(crate) struct Links {
+    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) service_events: Arc<Subscribers<ServiceEvent>>,
+    pub(crate) online: watch::Sender<Option<FullJid>>,
+    pub(crate) space: Arc<Notify>,
+}
+
+pub(crate) struct Driver<T: Transport> {
+    router: Router,
+    transport: T,
+    transport_closed: bool,
+    links: Links,
+    options: ServiceOptions,
+    rooms: HashMap<BareJid, Entry>,
+    requests: HashMap<RequestId, oneshot::Sender<Result<Response, Error>>>,
+    /// Requests the driver made itself (leaving on close).
+    internal: HashSet<RequestId>,
+    trackers: HashMap<TrackerKey, TrackerSender>,
+    dirty: HashSet<BareJid>,
+    all_dirty: bool,
+    outbox: Vec<Outgoing>,
+    /// Rooms whose last event is in the outbox.
+    dead: Vec<BareJid>,
+}
+
+/// A random seed for stanza ids (no dependency on a RNG crate: the std
+/// hasher's keys are random per process).
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish()
+}
+
+/// The wall-clock time now, for `<history since/>` on rejoins.
+fn wall_now() -> Option<xmpp_parsers::date::DateTime> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let secs = i64::try_from(since.as_secs()).ok()?;
+    let utc = chrono::DateTime::from_timestamp(secs, since.subsec_nanos())?;
+    Some(xmpp_parsers::date::DateTime(utc.fixed_offset()))
+}
+
+impl<T: Transport> Driver<T> {
+    pub(crate) fn new(transport: T, links: Links, options: ServiceOptions) -> Driver<T> {
+        let router = Router::new(RouterConfig {
+            seed: random_seed(),
+            request_timeout: options.request_timeout,
+        });
+        Driver {
+            router,
+            transport,
+            transport_closed: false,
+            links,
+            options,
+            rooms: HashMap::new(),
+            requests: HashMap::new(),
+            internal: HashSet::new(),
+            trackers: HashMap::new(),
+            dirty: HashSet::new(),
+            all_dirty: false,
+            outbox: Vec::new(),
+            dead: Vec::new(),
+        }
+    }
+
+    fn paused(&self) -> bool {
+        self.links.service_events.any_full()
+            || self.rooms.values().any(|e| e.shared.events.any_full())
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let streams = self.rooms.values().filter_map(|e| e.stream_deadline);
+        self.router.poll_timeout().into_iter().chain(streams).min()
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            let paused = self.paused();
+            let deadline = self.next_deadline().map(tokio::time::Instant::from_std);
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                cmd = self.links.commands.recv() => match cmd {
+                    Some(Command::Close(done)) => {
+                        self.shutdown().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(cmd) => self.command(cmd),
+                    None => {
+                        // Every handle is gone.
+                        self.shutdown().await;
+                        return;
+                    }
+                },
+                ev = self.transport.next_event(), if !paused && !self.transport_closed => {
+                    self.transport_event(ev);
+                    self.collect();
+                    for _ in 0..BATCH {
+                        if self.transport_closed || self.outbox.len() >= BATCH || self.paused() {
+                            break;
+                        }
+                        match self.transport.next_event().now_or_never() {
+                            Some(ev) => {
+                                self.transport_event(ev);
+                                self.collect();
+                            }
+                            None => break,
+                        }
+                    }
+                }
+                () = sleep => {
+                    self.timeouts(Instant::now());
+                }
+                () = self.links.space.notified(), if paused => {}
+            }
+            self.collect();
+            self.flush();
+        }
+    }
+
+    // ----- inputs -----
+
+    fn mark(&mut self, room: Option<&BareJid>) {
+        if let Some(r) = room {
+            if !self.dirty.contains(r) {
+                self.dirty.insert(r.clone());
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Command) {
+        let now = Instant::now();
+        match cmd {
+            Command::Join {
+                room,
+                nick,
+                options,
+                reply,
+            } => {
+                let jid = room.jid.clone();
+                let timeout = options.timeout;
+                if let Some(wall) = wall_now() {
+                    self.router.set_wall_clock(now, wall);
+                }
+                match self.router.join(jid.clone(), &nick, options, now) {
+                    Ok(()) => {
+                        let stream_deadline = (!self.router.is_online()).then(|| now + timeout);
+                        self.rooms.insert(
+                            jid.clone(),
+                            Entry {
+                                shared: room,
+                                join_reply: Some(reply),
+                                stream_deadline,
+                            },
+                        );
+                        self.mark(Some(&jid));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                        self.links.registry.remove(&room);
+                        room.set_snapshot(|s| s.exit());
+                        room.events.close();
+                    }
+                }
+            }
+            Command::Request { room, call, reply } => {
+                self.mark(room.as_ref());
+                match call(&mut self.router, now) {
+                    Ok(id) => {
+                        self.requests.insert(id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Act { room, call, reply } => {
+                self.mark(room.as_ref());
+                let result = call(&mut self.router, now).map_err(Error::from);
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
+                } else if let Err(e) = result {
+                    tracing::debug!(error = %e, "action refused");
+                }
+            }
+            Command::Track {
+                room,
+                message,
+                timeout,
+                reply,
+            } => {
+                self.mark(Some(&room));
+                match self.router.send_tracked(&room, *message, timeout, now) {
+                    Ok(id) => {
+                        let (tx, rx) = watch::channel(TrackerState::InFlight);
+                        self.trackers.insert(id, tx);
+                        let _ = reply.send(Ok(crate::tracker::MessageTracker::new(id, room, rx)));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Raw(stanza) => self.router.send_raw(*stanza),
+            Command::Close(_) => {}
+        }
+    }
+
+    fn transport_event(&mut self, ev: TransportEvent) {
+        let now = Instant::now();
+        match ev {
+            TransportEvent::Online(jid) => {
+                if self.router.is_online() {
+                    // A new stream without notice that the old one died
+                    // (tokio-xmpp's Client says nothing on a lost socket).
+                    self.stream_down(now);
+                }
+                if let Some(wall) = wall_now() {
+                    self.router.set_wall_clock(now, wall);
+                }
+                self.router.stream_established(jid.clone(), now);
+                for e in self.rooms.values_mut() {
+                    e.stream_deadline = None;
+                }
+                self.links.online.send_replace(Some(jid.clone()));
+                self.outbox
+                    .push(Outgoing::Service(ServiceEvent::Online(jid)));
+                self.all_dirty = true;
+            }
+            TransportEvent::Offline => self.stream_down(now),
+            TransportEvent::Closed => {
+                self.transport_closed = true;
+                self.stream_down(now);
+            }
+            TransportEvent::Stanza(stanza) => {
+                self.mark(room_of(&stanza).as_ref());
+                if let Some(back) = self.router.handle_stanza(stanza, now) {
+                    if !(self.options.answer_iqs && crate::local::answer(&back, &mut self.router)) {
+                        self.outbox
+                            .push(Outgoing::Service(ServiceEvent::Stanza(Box::new(back))));
+                    }
+                }
+            }
+            TransportEvent::Returning(stanza, slot) => {
+                self.mark(room_of(&stanza).as_ref());
+                let back = self.router.handle_stanza(stanza, now);
+                let _ = slot.0.send(back);
+            }
+            TransportEvent::Written(Receipt(id)) => self.router.transmitted(id),
+            TransportEvent::WriteFailed(Receipt(id)) => self.router.transmit_failed(id),
+            TransportEvent::Error(text) => {
+                tracing::warn!("transport: {text}");
+                self.outbox
+                    .push(Outgoing::Service(ServiceEvent::TransportError(text)));
+            }
+        }
+    }
+
+    fn stream_down(&mut self, now: Instant) {
+        if !self.router.is_online() {
+            return;
+        }
+        self.router.stream_lost(now);
+        self.links.online.send_replace(None);
+        self.outbox.push(Outgoing::Service(ServiceEvent::Offline));
+        self.all_dirty = true;
+    }
+
+    fn timeouts(&mut self, now: Instant) {
+        self.router.handle_timeout(now);
+        self.all_dirty = true;
+        // Joins made while offline that waited too long for the stream.
+        let expired: Vec<BareJid> = self
+            .rooms
+            .iter()
+            .filter(|(_, e)| e.stream_deadline.is_some_and(|d| d <= now))
+            .map(|(j, _)| j.clone())
+            .collect();
+        for jid in expired {
+            if let Some(e) = self.rooms.get_mut(&jid) {
+                e.stream_deadline = None;
+                if let Some(reply) = e.join_reply.take() {
+                    let _ = reply.send(Err(Error::Join(muc_core::JoinError::TimedOut)));
+                }
+            }
+            if let Ok(id) = self.router.leave(&jid, None, now) {
+                self.internal.insert(id);
+            }
+        }
+    }
+
+    // ----- outputs -----
+
+    /// Takes everything the router has to say.
+    fn collect(&mut self) {
+        while let Some(t) = self.router.poll_transmit() {
+            self.transport.send(t.stanza, t.tracker.map(Receipt));
+        }
+        while let Some(event) = self.router.poll_event() {
+            self.event(event);
+            // Reports may have produced more to send.
+            while let Some(t) = self.router.poll_transmit() {
+                self.transport.send(t.stanza, t.tracker.map(Receipt));
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Room { room, event } => self.room_event(room, event),
+            Event::Request { id, result } => {
+                if self.internal.remove(&id) {
+                    return;
+                }
+                if let Some(reply) = self.requests.remove(&id) {
+                    let _ = reply.send(result.map_err(Error::Request));
+                }
+            }
+            Event::Invitation(invitation) => {
+                self.outbox
+                    .push(Outgoing::Service(ServiceEvent::Invitation(invitation)));
+            }
+            other => tracing::debug!(?other, "event not handled"),
+        }
+    }
+
+    fn room_event(&mut self, room: Arc<BareJid>, event: muc_core::RoomEvent) {
+        use muc_core::RoomEvent as E;
+        self.mark(Some(&room));
+        let entry = self.rooms.get_mut(&*room);
+        match &event {
+            E::Enter {
+                occupant,
+                status,
+                created,
+                nick_assigned,
+            } => {
+                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
+                    let _ = reply.send(Ok(Entered {
+                        occupant: occupant.clone(),
+                        created: *created,
+                        nick_assigned: *nick_assigned,
+                        status: status.clone(),
+                    }));
+                }
+            }
+            E::JoinFailed { error } => {
+                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
+                    let _ = reply.send(Err(Error::Join(error.clone())));
+                }
+                self.dead.push((*room).clone());
+            }
+            E::Exit { .. } => {
+                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
+                    let _ = reply.send(Err(Error::Join(muc_core::JoinError::Cancelled)));
+                }
+                self.dead.push((*room).clone());
+            }
+            E::Tracker { id, state } => {
+                if let Some(tx) = self.trackers.get(id) {
+                    tx.send_replace(state.clone());
+                    if state.is_final() {
+                        self.trackers.remove(id);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.outbox.push(Outgoing::Room(room, event));
+    }
+
+    /// Refreshes the snapshots, then publishes the events, then ends the
+    /// streams of rooms that are gone.
+    fn flush(&mut self) {
+        if self.all_dirty {
+            self.all_dirty = false;
+            self.dirty.extend(self.rooms.keys().cloned());
+        }
+        for jid in std::mem::take(&mut self.dirty) {
+            let Some(entry) = self.rooms.get(&jid) else {
+                continue;
+            };
+            match self.router.room(&jid) {
+                Some(room) => {
+                    let fresh = crate::state::Snapshot::of(room);
+                    entry.shared.set_snapshot(|s| *s = fresh);
+                }
+                None => entry.shared.set_snapshot(|s| s.exit()),
+            }
+        }
+        let dead: Vec<Arc<RoomShared>> = std::mem::take(&mut self.dead)
+            .into_iter()
+            .filter_map(|jid| self.rooms.remove(&jid))
+            .map(|e| e.shared)
+            .collect();
+        for shared in &dead {
+            shared.set_snapshot(|s| s.exit());
+            self.links.registry.remove(shared);
+        }
+        for out in std::mem::take(&mut self.outbox) {
+            match out {
+                Outgoing::Room(room, event) => {
+                    let shared = self
+                        .rooms
+                        .get(&*room)
+                        .map(|e| &e.shared)
+                        .or_else(|| dead.iter().find(|s| s.jid == *room));
+                    match shared {
+                        Some(s) => s.events.publish(event),
+                        None => tracing::debug!(%room, "event for a room without a handle"),
+                    }
+                }
+                Outgoing::Service(event) => self.links.service_events.publish(event),
+            }
+        }
+        for shared in dead {
+            shared.events.close();
+        }
+    }
+
+    // ----- closing -----
+
+    /// Leaves every room (waiting briefly for the confirmations), closes
+    /// the transport and ends every stream and pending future.
+    async fn shutdown(&mut self) {
+        let now = Instant::now();
+        let rooms: Vec<BareJid> = self.rooms.keys().cloned().collect();
+        for jid in &rooms {
+            if let Ok(id) = self.router.leave(jid, None, now) {
+                self.internal.insert(id);
+            }
+        }
+        self.collect();
+        self.flush();
+        let deadline = tokio::time::Instant::now() + LEAVE_ON_CLOSE;
+        while !self.internal.is_empty() && self.router.is_online() && !self.transport_closed {
+            tokio::select! {
+                ev = self.transport.next_event() => {
+                    self.transport_event(ev);
+                    self.collect();
+                    self.flush();
+                }
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        self.transport.close().await;
+        self.stream_down(Instant::now());
+        self.collect();
+        self.flush();
+        for (_, entry) in self.rooms.drain() {
+            if let Some(reply) = entry.join_reply {
+                let _ = reply.send(Err(Error::Closed));
+            }
+            entry.shared.set_snapshot(|s| s.exit());
+            entry.shared.events.close();
+        }
+        for shared in self.links.registry.clear() {
+            shared.set_snapshot(|s| s.exit());
+            shared.events.close();
+        }
+        self.requests.clear();
+        self.trackers.clear();
+        self.links.online.send_replace(None);
+        self.links.service_events.close();
+        tracing::debug!("service closed");
+    }
+}
+
+/// The bare JID a stanza came from (the room, for room traffic).
+fn room_of(stanza: &Stanza) -> Option<BareJid> {
+    let from = match stanza {
+        Stanza::Message(m) => m.from.as_ref(),
+        Stanza::Presence(p) => p.from.as_ref(),
+        Stanza::Iq(iq) => iq.from(),
+    };
+    from.map(|j| j.to_bare())
+}

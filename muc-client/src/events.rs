@@ -1,0 +1,376 @@
+//! Event streams: per room and per service, never lossy.
+//!
+//! # How events flow
+//!
+//! The driver task pushes every event into one queue per subscriber; a
+//! subscriber is a [`RoomEvents`] or [`ServiceEvents`] stream. Pushing never
+//! waits and never drops. Instead, with [`EventQueue::Bounded`] (the
+//! default), as long as any subscriber holds `capacity` or more unread
+//! events, the driver **stops reading from the transport**: the socket is
+//! not read, the server's queue (and TCP) hold the rest, memory stays
+//! bounded, and nothing is lost. It keeps running commands and timers
+//! meanwhile, so a handle that awaits a request while nobody reads the
+//! events does not deadlock: the request ends at its deadline. Reading
+//! resumes as soon as the slow subscriber has taken an event.
+//!
+//! With [`EventQueue::Unbounded`] the driver never pauses and queues grow
+//! as needed.
+//!
+//! # Several subscribers
+//!
+//! Every subscriber gets every event from the moment it subscribed. The
+//! first call to [`Room::events`](crate::Room::events) takes the
+//! subscription opened inside [`Service::join`](crate::Service::join), so it
+//! sees everything from the join on, even if it is called after the join
+//! completed. Later calls open new subscriptions that start at the time of
+//! the call. Dropping a stream unsubscribes it (and releases any
+//! backpressure it caused). When the last [`Room`](crate::Room) handle is
+//! dropped, an initial subscription nobody took is dropped with it.
+//!
+//! A room's streams end after the room's last event
+//! ([`RoomEvent::Exit`](crate::RoomEvent::Exit) or
+//! [`RoomEvent::JoinFailed`](crate::RoomEvent::JoinFailed)), and every stream
+//! ends when the service closes.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use futures::Stream;
+use muc_core::{Invitation, RoomEvent};
+use tokio::sync::Notify;
+use xmpp_parsers::jid::FullJid;
+use xmpp_parsers::stanza::Stanza;
+
+/// How event queues behave when a subscriber is slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventQueue {
+    /// At most this many unread events per subscriber before the driver
+    /// stops reading the transport (default 1024). Bounded memory, no loss.
+    Bounded(usize),
+    /// Queues grow without limit; the transport is always read.
+    Unbounded,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue::Bounded(1024)
+    }
+}
+
+impl EventQueue {
+    pub(crate) fn capacity(self) -> Option<usize> {
+        match self {
+            EventQueue::Bounded(n) => Some(n.max(1)),
+            EventQueue::Unbounded => None,
+        }
+    }
+}
+
+/// Something that happened to the service rather than to one room.
+#[derive(Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ServiceEvent {
+    /// A stream is up, bound to this JID (the first time, and after every
+    /// reconnect; joined rooms with autorejoin are being rejoined).
+    Online(FullJid),
+    /// The stream is down (rooms with autorejoin are suspended, the others
+    /// exited; requests in flight failed).
+    Offline,
+    /// An invitation to a room (mediated or direct), joined or not.
+    Invitation(Invitation),
+    /// A stanza that is not MUC's business (library-owned transports only;
+    /// with [`Service::application_owned`](crate::Service::application_owned)
+    /// these go back to the application instead).
+    Stanza(Box<Stanza>),
+    /// The transport reported a problem (a failed reconnect attempt, a
+    /// stanza that could not be written ...).
+    TransportError(String),
+}
+
+impl Clone for ServiceEvent {
+    fn clone(&self) -> Self {
+        match self {
+            ServiceEvent::Online(j) => ServiceEvent::Online(j.clone()),
+            ServiceEvent::Offline => ServiceEvent::Offline,
+            ServiceEvent::Invitation(i) => ServiceEvent::Invitation(i.clone()),
+            ServiceEvent::Stanza(s) => {
+                ServiceEvent::Stanza(Box::new(crate::transport::clone_stanza(s)))
+            }
+            ServiceEvent::TransportError(e) => ServiceEvent::TransportError(e.clone()),
+        }
+    }
+}
+
+struct Inner<T> {
+    items: VecDeque<T>,
+    waker: Option<Waker>,
+    /// No more items will come (the room is gone or the service closed).
+    closed: bool,
+    /// The stream was dropped: stop queueing for it.
+    detached: bool,
+}
+
+/// One subscriber's queue, shared by the driver (pushing) and the stream
+/// (taking).
+pub(crate) struct Queue<T> {
+    inner: Mutex<Inner<T>>,
+    capacity: Option<usize>,
+    /// Wakes the driver when a full queue gets room (or is detached).
+    space: Arc<Notify>,
+}
+
+impl<T> Queue<T> {
+    pub(crate) fn new(capacity: Option<usize>, space: Arc<Notify>) -> Arc<Queue<T>> {
+        Arc::new(Queue {
+            inner: Mutex::new(Inner {
+                items: VecDeque::new(),
+                waker: None,
+                closed: false,
+                detached: false,
+            }),
+            capacity,
+            space,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        // A panic while holding this lock cannot leave the queue
+        // inconsistent (every update is a single push or pop).
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds an item (never waits). Returns false if the subscriber is gone.
+    pub(crate) fn push(&self, item: T) -> bool {
+        let waker = {
+            let mut q = self.lock();
+            if q.detached || q.closed {
+                return !q.detached;
+            }
+            q.items.push_back(item);
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// No more items: the stream ends once it has taken what is queued.
+    pub(crate) fn close(&self) {
+        let waker = {
+            let mut q = self.lock();
+            q.closed = true;
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Whether the subscriber holds `capacity` or more unread items.
+    pub(crate) fn is_full(&self) -> bool {
+        match self.capacity {
+            Some(cap) => {
+                let q = self.lock();
+                !q.detached && q.items.len() >= cap
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn is_detached(&self) -> bool {
+        self.lock().detached
+    }
+
+    fn detach(&self) {
+        let was_full = {
+            let mut q = self.lock();
+            q.detached = true;
+            let full = self.capacity.is_some_and(|c| q.items.len() >= c);
+            q.items.clear();
+            q.waker = None;
+            full
+        };
+        if was_full {
+            self.space.notify_one();
+        }
+    }
+
+    fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut q = self.lock();
+        let len = q.items.len();
+        if let Some(item) = q.items.pop_front() {
+            drop(q);
+            if self.capacity.is_some_and(|c| len >= c) {
+                self.space.notify_one();
+            }
+            return Poll::Ready(Some(item));
+        }
+        if q.closed {
+            return Poll::Ready(None);
+        }
+        match &q.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => q.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    fn len(&self) -> usize {
+        self.lock().items.len()
+    }
+}
+
+/// The subscribers of one room (or of the service).
+pub(crate) struct Subscribers<T> {
+    list: Mutex<Vec<Arc<Queue<T>>>>,
+    capacity: Option<usize>,
+    space: Arc<Notify>,
+    closed: Mutex<bool>,
+}
+
+impl<T: Clone> Subscribers<T> {
+    pub(crate) fn new(capacity: Option<usize>, space: Arc<Notify>) -> Subscribers<T> {
+        Subscribers {
+            list: Mutex::new(Vec::new()),
+            capacity,
+            space,
+            closed: Mutex::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Arc<Queue<T>>>> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new subscription, starting now (an ended one if already closed).
+    pub(crate) fn subscribe(&self) -> EventStream<T> {
+        let queue = Queue::new(self.capacity, self.space.clone());
+        if *self.closed.lock().unwrap_or_else(|e| e.into_inner()) {
+            queue.close();
+        } else {
+            self.lock().push(queue.clone());
+        }
+        EventStream { queue }
+    }
+
+    /// Gives `item` to every subscriber.
+    pub(crate) fn publish(&self, item: T) {
+        let mut list = self.lock();
+        list.retain(|q| !q.is_detached());
+        if let Some((last, rest)) = list.split_last() {
+            for q in rest {
+                q.push(item.clone());
+            }
+            last.push(item);
+        }
+    }
+
+    /// Whether any subscriber is full (the driver then stops reading).
+    pub(crate) fn any_full(&self) -> bool {
+        self.lock().iter().any(|q| q.is_full())
+    }
+
+    /// Ends every stream (after what is queued) and refuses new ones.
+    pub(crate) fn close(&self) {
+        *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        for q in self.lock().drain(..) {
+            q.close();
+        }
+    }
+}
+
+/// A stream of events; see the [module docs](self) for the guarantees.
+pub struct EventStream<T> {
+    queue: Arc<Queue<T>>,
+}
+
+impl<T> EventStream<T> {
+    /// How many events wait to be taken.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl<T> Stream for EventStream<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.queue.poll_take(cx)
+    }
+}
+
+impl<T> Drop for EventStream<T> {
+    fn drop(&mut self) {
+        self.queue.detach();
+    }
+}
+
+impl<T> fmt::Debug for EventStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("pending", &self.pending())
+            .finish()
+    }
+}
+
+/// The events of one room: a [`Stream`] of [`RoomEvent`]s.
+pub type RoomEvents = EventStream<RoomEvent>;
+
+/// The events of a service: a [`Stream`] of [`ServiceEvent`]s.
+pub type ServiceEvents = EventStream<ServiceEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use futures::task::noop_waker_ref;
+
+    #[test]
+    fn bounded_queue_reports_full_and_notifies_on_take() {
+        let space = Arc::new(Notify::new());
+        let subs: Subscribers<u32> = Subscribers::new(Some(2), space.clone());
+        let mut a = subs.subscribe();
+        subs.publish(1);
+        assert!(!subs.any_full());
+        subs.publish(2);
+        subs.publish(3); // never dropped, even past capacity
+        assert!(subs.any_full());
+        let mut cx = Context::from_waker(noop_waker_ref());
+        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(1)));
+        // Taking from a full queue leaves a permit for the driver.
+        assert!(futures::FutureExt::now_or_never(space.notified()).is_some());
+        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(2)));
+        assert!(!subs.any_full());
+        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(3)));
+        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Pending);
+    }
+
+    #[test]
+    fn dropped_subscriber_releases_backpressure() {
+        let space = Arc::new(Notify::new());
+        let subs: Subscribers<u32> = Subscribers::new(Some(1), space);
+        let a = subs.subscribe();
+        let _b = subs.subscribe();
+        subs.publish(1);
+        assert!(subs.any_full());
+        drop(a);
+        let b_full = subs.any_full();
+        assert!(b_full, "b still has its unread event");
+    }
+
+    #[tokio::test]
+    async fn close_ends_streams_after_the_queued_items() {
+        let subs: Subscribers<u32> = Subscribers::new(None, Arc::new(Notify::new()));
+        let mut a = subs.subscribe();
+        subs.publish(7);
+        subs.close();
+        assert_eq!(a.next().await, Some(7));
+        assert_eq!(a.next().await, None);
+        let mut late = subs.subscribe();
+        assert_eq!(late.next().await, None);
+    }
+}

@@ -1,0 +1,575 @@
+//! [`Service`]: the entry point (the seed's `aioxmpp.muc.Service`).
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use jid::{BareJid, FullJid};
+use muc_core::muc_xso::forms::{RegistrationForm, RoomConfig};
+use muc_core::muc_xso::{AdminItem, Affiliation};
+use muc_core::{
+    Destruction, Invitation, InviteMode, JoinOptions, RequestId, Response, RoomDescription, Router,
+    UsageError,
+};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use xmpp_parsers::disco::Item as DiscoItem;
+use xmpp_parsers::stanza::Stanza;
+
+use crate::driver::{Driver, Links};
+use crate::error::{Error, Result};
+use crate::events::{EventQueue, ServiceEvent, ServiceEvents, Subscribers};
+use crate::jids::{IntoJid, room_jid};
+use crate::join::JoinFuture;
+use crate::room::Room;
+use crate::state::{Command, Registry, RoomShared, Snapshot};
+use crate::transport::Transport;
+
+/// Settings of a [`Service`], whatever its transport.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// How event queues behave with a slow subscriber (default: bounded at
+    /// 1024 events, then the transport is not read until the subscriber
+    /// catches up).
+    pub events: EventQueue,
+    /// How long a request (role, affiliation, configuration, nick,
+    /// subject, leave ...) waits for its answer (default 30 s).
+    pub request_timeout: Duration,
+    /// Answer XEP-0199 pings and disco#info queries addressed to us
+    /// (library-owned transports only; default `true`).
+    pub answer_iqs: bool,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        ServiceOptions {
+            events: EventQueue::default(),
+            request_timeout: Duration::from_secs(30),
+            answer_iqs: true,
+        }
+    }
+}
+
+impl ServiceOptions {
+    /// Sets the event queue policy.
+    pub fn events(mut self, events: EventQueue) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Sets the request timeout.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+}
+
+/// What a room's registration query returned (XEP-0045 §7.10).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    /// The form to fill in (or the current data, if already registered).
+    pub form: Option<RegistrationForm>,
+    /// Whether we are registered already.
+    pub registered: bool,
+}
+
+struct Inner {
+    commands: mpsc::UnboundedSender<Command>,
+    registry: Arc<Registry>,
+    service_events: Arc<Subscribers<ServiceEvent>>,
+    initial_events: Mutex<Option<ServiceEvents>>,
+    online: watch::Receiver<Option<FullJid>>,
+    options: ServiceOptions,
+    space: Arc<Notify>,
+}
+
+/// The MUC side of one XMPP session: joins rooms, and makes the requests
+/// that need no joined room. Cheap to clone; every clone is the same
+/// service. The service closes when [`close`](Self::close) is called or
+/// when every `Service` and [`Room`] handle is gone.
+///
+/// Create one with [`Service::connect`] (the library owns the stream),
+/// [`Service::from_client`] (hand over a `tokio_xmpp::Client`),
+/// [`Service::application_owned`] (the application owns the stream and
+/// passes stanzas) or [`Service::with_transport`].
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("own_jid", &self.own_jid())
+            .field("rooms", &self.inner.registry.all().len())
+            .finish()
+    }
+}
+
+/// Extra time a handle waits beyond the driver's own deadline before it
+/// gives up on the driver.
+const DRIVER_GRACE: Duration = Duration::from_secs(5);
+
+impl Service {
+    /// Runs a service on any [`Transport`] (the driver task is spawned on
+    /// the current tokio runtime).
+    pub fn with_transport<T: Transport>(transport: T, options: ServiceOptions) -> Service {
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+        let (online_tx, online_rx) = watch::channel(None);
+        let space = Arc::new(Notify::new());
+        let registry = Arc::new(Registry::default());
+        let service_events = Arc::new(Subscribers::new(options.events.capacity(), space.clone()));
+        let initial = service_events.subscribe();
+        let links = Links {
+            commands: commands_rx,
+            registry: registry.clone(),
+            service_events: service_events.clone(),
+            online: online_tx,
+            space: space.clone(),
+        };
+        tokio::spawn(Driver::new(transport, links, options.clone()).run());
+        Service {
+            inner: Arc::new(Inner {
+                commands: commands_tx,
+                registry,
+                service_events,
+                initial_events: Mutex::new(Some(initial)),
+                online: online_rx,
+                options,
+                space,
+            }),
+        }
+    }
+
+    /// Runs a service on a `tokio_xmpp::Client` the application built
+    /// (with whatever connector and TLS setup it likes); the service owns
+    /// it from now on and ends its stream when it closes.
+    ///
+    /// tokio-xmpp's client does not report a lost stream; the service
+    /// notices when the client comes back `Online` (rooms are then
+    /// rejoined). [`Service::connect`] notices at once.
+    pub fn from_client(client: tokio_xmpp::Client, options: ServiceOptions) -> Service {
+        Service::with_transport(crate::client::start(client), options)
+    }
+
+    // ----- state -----
+
+    /// Our full JID on the current stream (`None` while offline).
+    pub fn own_jid(&self) -> Option<FullJid> {
+        self.inner.online.borrow().clone()
+    }
+
+    /// Whether a stream is up.
+    pub fn is_online(&self) -> bool {
+        self.inner.online.borrow().is_some()
+    }
+
+    /// Waits until a stream is up (at most `timeout`) and returns our JID.
+    pub async fn wait_online(&self, timeout: Duration) -> Result<FullJid> {
+        let mut rx = self.inner.online.clone();
+        let wait = async {
+            rx.wait_for(Option::is_some)
+                .await
+                .map_err(|_| Error::Closed)
+                .map(|j| j.clone())
+        };
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(Some(jid))) => Ok(jid),
+            Ok(Ok(None)) | Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout("waiting for the stream")),
+        }
+    }
+
+    /// The service's events: stream up and down, invitations, and the
+    /// stanzas that are not MUC's. The first call gets every event since
+    /// the service was created; later calls get events from now on. See
+    /// [`events`](crate::events) for the delivery guarantees: a
+    /// subscription nobody reads eventually stops the transport, so drop
+    /// it if you do not want these events.
+    pub fn events(&self) -> ServiceEvents {
+        let initial = self
+            .inner
+            .initial_events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        initial.unwrap_or_else(|| self.inner.service_events.subscribe())
+    }
+
+    // ----- rooms -----
+
+    /// Joins the room `mucjid` as `nick`.
+    ///
+    /// Not `async`, as in the seed: the room and its event stream exist
+    /// when this returns, so no event can be missed; the [`JoinFuture`]
+    /// tells how the join ended. If the stream is down, the join waits for
+    /// it. Fails at once if `mucjid` is not a bare room JID, the nick is
+    /// not valid, or the room is already joined or being joined.
+    pub fn join(
+        &self,
+        mucjid: impl IntoJid,
+        nick: &str,
+        options: JoinOptions,
+    ) -> Result<(Room, JoinFuture)> {
+        let jid = room_jid(mucjid)?;
+        if jid::ResourcePart::new(nick).is_err() {
+            return Err(UsageError::BadNick(nick.to_owned()).into());
+        }
+        let capacity = self.inner.options.events.capacity();
+        let events = Subscribers::new(capacity, self.inner.space.clone());
+        let initial = events.subscribe();
+        let shared = Arc::new(RoomShared {
+            jid: jid.clone(),
+            snapshot: RwLock::new(Snapshot::joining(nick, &options)),
+            events,
+            initial: Mutex::new(Some(initial)),
+            guard: Mutex::new(std::sync::Weak::new()),
+        });
+        self.inner.registry.insert(shared.clone())?;
+        let (tx, rx) = oneshot::channel();
+        let timeout = options.timeout;
+        let cmd = Command::Join {
+            room: shared.clone(),
+            nick: nick.to_owned(),
+            options,
+            reply: tx,
+        };
+        if self.inner.commands.send(cmd).is_err() {
+            self.inner.registry.remove(&shared);
+            return Err(Error::Closed);
+        }
+        Ok((
+            Room::new(shared, self.clone()),
+            JoinFuture::new(rx, timeout),
+        ))
+    }
+
+    /// The room `mucjid`, if it is joined or being joined.
+    pub fn room(&self, mucjid: &BareJid) -> Option<Room> {
+        self.inner
+            .registry
+            .get(mucjid)
+            .map(|shared| Room::new(shared, self.clone()))
+    }
+
+    /// Every room joined or being joined.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.inner
+            .registry
+            .all()
+            .into_iter()
+            .map(|shared| Room::new(shared, self.clone()))
+            .collect()
+    }
+
+    // ----- plumbing for the handles -----
+
+    fn send(&self, cmd: Command) -> Result<()> {
+        self.inner.commands.send(cmd).map_err(|_| Error::Closed)
+    }
+
+    /// Starts a request in the driver and waits for its outcome.
+    pub(crate) async fn request(
+        &self,
+        room: Option<BareJid>,
+        call: impl FnOnce(&mut Router, Instant) -> Result<RequestId, UsageError> + Send + 'static,
+    ) -> Result<Response> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Request {
+            room,
+            call: Box::new(call),
+            reply: tx,
+        })?;
+        let limit = self.inner.options.request_timeout + DRIVER_GRACE;
+        match tokio::time::timeout(limit, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout("no outcome from the driver")),
+        }
+    }
+
+    /// Does something in the driver and waits for the verdict.
+    pub(crate) async fn act(
+        &self,
+        room: Option<BareJid>,
+        call: impl FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send + 'static,
+    ) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Act {
+            room,
+            call: Box::new(call),
+            reply: Some(tx),
+        })?;
+        match tokio::time::timeout(DRIVER_GRACE, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout("no outcome from the driver")),
+        }
+    }
+
+    /// Does something in the driver without waiting.
+    pub(crate) fn act_nowait(
+        &self,
+        room: Option<BareJid>,
+        call: impl FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send + 'static,
+    ) -> Result<()> {
+        self.send(Command::Act {
+            room,
+            call: Box::new(call),
+            reply: None,
+        })
+    }
+
+    pub(crate) fn command(&self, cmd: Command) -> Result<()> {
+        self.send(cmd)
+    }
+
+    // ----- requests that need no joined room -----
+
+    /// Changes the affiliation of `jid` (taken bare) in `mucjid`; works
+    /// without being joined (the seed's `Service.set_affiliation`).
+    pub async fn set_affiliation(
+        &self,
+        mucjid: impl IntoJid,
+        jid: impl IntoJid,
+        affiliation: Affiliation,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let jid = jid.into_jid()?;
+        let reason = reason.map(str::to_owned);
+        let r = room.clone();
+        let resp = self
+            .request(Some(room), move |router, now| {
+                Ok(router.set_affiliation(&r, &jid, affiliation, reason, now))
+            })
+            .await?;
+        done(resp)
+    }
+
+    /// Applies affiliation changes in one request (items with `jid` and
+    /// `affiliation`, optionally a reason: the "delta" of XEP-0045 §9/§10).
+    pub async fn modify_affiliations(
+        &self,
+        mucjid: impl IntoJid,
+        items: Vec<AdminItem>,
+    ) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        done(
+            self.request(Some(room), move |router, now| {
+                Ok(router.modify_affiliations(&r, items, now))
+            })
+            .await?,
+        )
+    }
+
+    /// Lists everyone with `affiliation` in `mucjid` (members, admins,
+    /// owners, outcasts).
+    pub async fn affiliation_list(
+        &self,
+        mucjid: impl IntoJid,
+        affiliation: Affiliation,
+    ) -> Result<Vec<AdminItem>> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        items(
+            self.request(Some(room), move |router, now| {
+                Ok(router.affiliation_list(&r, affiliation, now))
+            })
+            .await?,
+        )
+    }
+
+    /// Fetches the configuration form of `mucjid` (owners only).
+    pub async fn get_room_config(&self, mucjid: impl IntoJid) -> Result<RoomConfig> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        match self
+            .request(
+                Some(room),
+                move |router, now| Ok(router.get_config(&r, now)),
+            )
+            .await?
+        {
+            Response::Config(c) => Ok(c),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Submits a configuration form to `mucjid` (only the fields set in
+    /// `config` are sent if it was built with `RoomConfig::new`).
+    pub async fn set_room_config(&self, mucjid: impl IntoJid, config: &RoomConfig) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        let form = config.to_submit();
+        done(
+            self.request(Some(room), move |router, now| {
+                Ok(router.set_config(&r, form, now))
+            })
+            .await?,
+        )
+    }
+
+    /// Destroys `mucjid` (owners only), optionally naming an alternate
+    /// venue, its password and a reason (XEP-0045 §10.9).
+    pub async fn destroy_room(&self, mucjid: impl IntoJid, how: Destruction) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        done(
+            self.request(Some(room), move |router, now| {
+                Ok(router.destroy(&r, how.reason, how.alternate_venue, how.password, now))
+            })
+            .await?,
+        )
+    }
+
+    /// What disco#info says about `mucjid`: name, features, `muc#roominfo`.
+    pub async fn room_info(&self, mucjid: impl IntoJid) -> Result<RoomDescription> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        match self
+            .request(Some(room), move |router, now| Ok(router.room_info(&r, now)))
+            .await?
+        {
+            Response::RoomInfo(d) => Ok(*d),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Lists the rooms of a MUC service (disco#items on `service`, for
+    /// example `conference.example.org`).
+    pub async fn discover_rooms(&self, service: impl IntoJid) -> Result<Vec<DiscoItem>> {
+        let service = service.into_jid()?;
+        match self
+            .request(None, move |router, now| {
+                Ok(router.discover_rooms(&service, now))
+            })
+            .await?
+        {
+            Response::DiscoItems(items) => Ok(items),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Our reserved nick in `mucjid`, if any (XEP-0045 §7.12).
+    pub async fn reserved_nick(&self, mucjid: impl IntoJid) -> Result<Option<String>> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        match self
+            .request(Some(room), move |router, now| {
+                Ok(router.reserved_nick(&r, now))
+            })
+            .await?
+        {
+            Response::ReservedNick(n) => Ok(n),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Fetches the registration form of `mucjid` (XEP-0045 §7.10).
+    pub async fn registration_form(&self, mucjid: impl IntoJid) -> Result<Registration> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        match self
+            .request(Some(room), move |router, now| {
+                Ok(router.registration_form(&r, now))
+            })
+            .await?
+        {
+            Response::Registration { form, registered } => Ok(Registration { form, registered }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Registers with `mucjid` (submits the filled form).
+    pub async fn register(&self, mucjid: impl IntoJid, form: &RegistrationForm) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let r = room.clone();
+        let form = form.to_submit();
+        done(
+            self.request(Some(room), move |router, now| {
+                Ok(router.register(&r, form, now))
+            })
+            .await?,
+        )
+    }
+
+    // ----- invitations -----
+
+    /// Invites `invitee` to `mucjid` directly (XEP-0249), joined or not;
+    /// the room's password goes along if we are in it with one.
+    pub fn invite_direct(
+        &self,
+        mucjid: impl IntoJid,
+        invitee: impl IntoJid,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let room = room_jid(mucjid)?;
+        let invitee = invitee.into_jid()?;
+        let reason = reason.map(str::to_owned);
+        let r = room.clone();
+        self.act_nowait(Some(room), move |router, _| {
+            router.invite(&r, vec![invitee], reason, InviteMode::Direct)
+        })
+    }
+
+    /// Declines a mediated invitation (XEP-0045 §7.8.2): the room tells the
+    /// inviter. Direct invitations (XEP-0249) have no decline.
+    pub fn decline(&self, invitation: &Invitation, reason: Option<&str>) -> Result<()> {
+        let inviter = match (&invitation.mode, &invitation.inviter) {
+            (InviteMode::Mediated, Some(inviter)) => inviter.clone(),
+            (InviteMode::Mediated, None) => {
+                return Err(Error::InvalidArgument(
+                    "the invitation does not name the inviter".into(),
+                ));
+            }
+            (InviteMode::Direct, _) => {
+                return Err(Error::InvalidArgument(
+                    "a direct invitation cannot be declined through the room".into(),
+                ));
+            }
+        };
+        let room = invitation.room.clone();
+        let reason = reason.map(str::to_owned);
+        self.act_nowait(None, move |router, _| {
+            router.decline(&room, inviter, reason);
+            Ok(())
+        })
+    }
+
+    /// Sends any stanza on the service's stream (in order with the MUC
+    /// traffic).
+    pub fn send_raw(&self, stanza: Stanza) -> Result<()> {
+        self.send(Command::Raw(Box::new(stanza)))
+    }
+
+    /// Closes the service: leaves every room (waiting up to two seconds
+    /// for the rooms to confirm), ends the stream, ends every event stream
+    /// and fails what is still pending with [`Error::Closed`].
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.send(Command::Close(tx)).is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
+        }
+    }
+}
+
+/// The reply to a change: `Done` (or `Left`).
+pub(crate) fn done(resp: Response) -> Result<()> {
+    match resp {
+        Response::Done | Response::Left => Ok(()),
+        other => Err(unexpected(&other)),
+    }
+}
+
+pub(crate) fn items(resp: Response) -> Result<Vec<AdminItem>> {
+    match resp {
+        Response::Items(items) => Ok(items),
+        other => Err(unexpected(&other)),
+    }
+}
+
+pub(crate) fn unexpected(resp: &Response) -> Error {
+    Error::Request(muc_core::RequestError::BadResponse(format!(
+        "unexpected answer {resp:?}"
+    )))
+}

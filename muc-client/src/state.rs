@@ -1,0 +1,234 @@
+//! State shared between the handles and the driver: room snapshots, the
+//! room registry and the commands.
+//!
+//! Getters on [`Room`](crate::Room) read a snapshot that the driver
+//! refreshes after every step that touched the room, before it publishes
+//! the step's events: a getter never waits for the driver, and it shows at
+//! least the state of the newest event a stream has handed out (it may be
+//! ahead of an event still being read).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use jid::BareJid;
+use muc_core::muc_xso::forms::{RoomFeatures, RoomInfo};
+use muc_core::{
+    Capabilities, JoinOptions, OccupantRef, Password, RequestId, Response, RoomEvent, RoomState,
+    Router, Subject, TrackerId, UsageError,
+};
+use tokio::sync::{oneshot, watch};
+use xmpp_parsers::message::Message;
+use xmpp_parsers::stanza::Stanza;
+
+use crate::error::Error;
+use crate::events::{RoomEvents, Subscribers};
+use crate::join::Entered;
+use crate::tracker::MessageTracker;
+
+/// What the getters of a room show.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub(crate) state: RoomState,
+    pub(crate) active: bool,
+    pub(crate) joined: bool,
+    pub(crate) nick: String,
+    pub(crate) this_occupant: Option<OccupantRef>,
+    pub(crate) occupants: Vec<OccupantRef>,
+    pub(crate) subject: Subject,
+    pub(crate) subject_setter: Option<String>,
+    pub(crate) autorejoin: bool,
+    pub(crate) password: Option<Password>,
+    pub(crate) features: Option<RoomFeatures>,
+    pub(crate) info: Option<RoomInfo>,
+    pub(crate) capabilities: Capabilities,
+}
+
+impl Snapshot {
+    /// Before the driver has seen the room.
+    pub(crate) fn joining(nick: &str, options: &JoinOptions) -> Snapshot {
+        Snapshot {
+            state: RoomState::Joining,
+            active: false,
+            joined: false,
+            nick: nick.to_owned(),
+            this_occupant: None,
+            occupants: Vec::new(),
+            subject: Subject::new(),
+            subject_setter: None,
+            autorejoin: options.autorejoin,
+            password: options.password.clone(),
+            features: None,
+            info: None,
+            capabilities: Capabilities {
+                role: muc_core::muc_xso::Role::None,
+                affiliation: muc_core::muc_xso::Affiliation::None,
+                moderated: None,
+                participants_set_subject: None,
+            },
+        }
+    }
+
+    /// The room as the router has it now.
+    pub(crate) fn of(room: &muc_core::Room) -> Snapshot {
+        Snapshot {
+            state: room.state(),
+            active: room.active(),
+            joined: room.joined(),
+            nick: room.nick().to_owned(),
+            this_occupant: room.this_occupant().cloned(),
+            occupants: room.occupants(),
+            subject: room.subject().clone(),
+            subject_setter: room.subject_setter().map(str::to_owned),
+            autorejoin: room.autorejoin(),
+            password: room.password().cloned(),
+            features: room.features().cloned(),
+            info: room.info().cloned(),
+            capabilities: room.capabilities(),
+        }
+    }
+
+    /// The room is gone (exited, or the join failed).
+    pub(crate) fn exit(&mut self) {
+        self.state = RoomState::Exited;
+        self.active = false;
+        self.joined = false;
+        self.occupants.clear();
+    }
+}
+
+/// One room as the handles and the driver share it.
+pub(crate) struct RoomShared {
+    pub(crate) jid: BareJid,
+    pub(crate) snapshot: RwLock<Snapshot>,
+    pub(crate) events: Subscribers<RoomEvent>,
+    /// The subscription opened by `join`, until `events()` takes it.
+    pub(crate) initial: Mutex<Option<RoomEvents>>,
+    /// The guard of the live handles, to make new handles share it.
+    pub(crate) guard: Mutex<Weak<RoomGuard>>,
+}
+
+impl RoomShared {
+    pub(crate) fn snapshot(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_snapshot(&self, f: impl FnOnce(&mut Snapshot)) {
+        let mut s = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut s);
+    }
+
+    pub(crate) fn initial(&self) -> MutexGuard<'_, Option<RoomEvents>> {
+        self.initial.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A guard for a new handle: the live one, or a fresh one.
+    pub(crate) fn guard(self: &Arc<Self>) -> Arc<RoomGuard> {
+        let mut g = self.guard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(live) = g.upgrade() {
+            return live;
+        }
+        let fresh = Arc::new(RoomGuard {
+            shared: self.clone(),
+        });
+        *g = Arc::downgrade(&fresh);
+        fresh
+    }
+}
+
+/// Lives as long as some [`Room`](crate::Room) handle does; when the last
+/// one goes, an initial subscription nobody took goes too (so it cannot
+/// hold up the driver).
+pub(crate) struct RoomGuard {
+    shared: Arc<RoomShared>,
+}
+
+impl Drop for RoomGuard {
+    fn drop(&mut self) {
+        let unclaimed = self.shared.initial().take();
+        drop(unclaimed);
+    }
+}
+
+/// The rooms joined or being joined, by bare JID: the synchronous registry
+/// behind "a second join of the same room is an error".
+#[derive(Default)]
+pub(crate) struct Registry {
+    rooms: Mutex<HashMap<BareJid, Arc<RoomShared>>>,
+}
+
+impl Registry {
+    fn lock(&self) -> MutexGuard<'_, HashMap<BareJid, Arc<RoomShared>>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a new room; refuses one that is already there.
+    pub(crate) fn insert(&self, room: Arc<RoomShared>) -> Result<(), UsageError> {
+        let mut rooms = self.lock();
+        if rooms.contains_key(&room.jid) {
+            return Err(UsageError::AlreadyJoined(room.jid.to_string()));
+        }
+        rooms.insert(room.jid.clone(), room);
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, jid: &BareJid) -> Option<Arc<RoomShared>> {
+        self.lock().get(jid).cloned()
+    }
+
+    /// Removes `room` if it is still the registered one for its JID.
+    pub(crate) fn remove(&self, room: &Arc<RoomShared>) {
+        let mut rooms = self.lock();
+        if rooms.get(&room.jid).is_some_and(|r| Arc::ptr_eq(r, room)) {
+            rooms.remove(&room.jid);
+        }
+    }
+
+    pub(crate) fn all(&self) -> Vec<Arc<RoomShared>> {
+        self.lock().values().cloned().collect()
+    }
+
+    pub(crate) fn clear(&self) -> Vec<Arc<RoomShared>> {
+        self.lock().drain().map(|(_, r)| r).collect()
+    }
+}
+
+/// A router call that starts a request.
+pub(crate) type RequestCall =
+    Box<dyn FnOnce(&mut Router, Instant) -> Result<RequestId, UsageError> + Send>;
+/// A router call that does something at once.
+pub(crate) type ActCall = Box<dyn FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send>;
+
+/// What the handles ask of the driver.
+pub(crate) enum Command {
+    Join {
+        room: Arc<RoomShared>,
+        nick: String,
+        options: JoinOptions,
+        reply: oneshot::Sender<Result<Entered, Error>>,
+    },
+    Request {
+        room: Option<BareJid>,
+        call: RequestCall,
+        reply: oneshot::Sender<Result<Response, Error>>,
+    },
+    Act {
+        room: Option<BareJid>,
+        call: ActCall,
+        reply: Option<oneshot::Sender<Result<(), Error>>>,
+    },
+    Track {
+        room: BareJid,
+        message: Box<Message>,
+        timeout: Option<Duration>,
+        reply: oneshot::Sender<Result<MessageTracker, Error>>,
+    },
+    Raw(Box<Stanza>),
+    Close(oneshot::Sender<()>),
+}
+
+/// The sending side of a tracker, kept by the driver.
+pub(crate) type TrackerSender = watch::Sender<muc_core::TrackerState>;
+
+/// The key of a tracker in the driver.
+pub(crate) type TrackerKey = TrackerId;
