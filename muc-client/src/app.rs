@@ -25,7 +25,7 @@
 //!             None => break,
 //!         },
 //!         out = outbound.next() => match out {
-//!             Some(stanza) => { let _ = client.send_stanza(*stanza).await; }
+//!             Some(stanza) => { let _ = client.send_stanza(stanza).await; }
 //!             None => break, // the service closed
 //!         },
 //!     }
