@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use jid::BareJid;
-use muc_core::{Event, RequestId, Response, Router, RouterConfig, TrackerState};
+use muc_core::{RequestId, Response, Router, RouterConfig, TrackerState};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::stanza::Stanza;
@@ -26,10 +26,17 @@ use crate::service::ServiceOptions;
 use crate::state::{Command, Registry, RoomShared, TrackerKey, TrackerSender};
 use crate::transport::{Receipt, Transport, TransportEvent};
 
+mod publish;
+
+use publish::{Completion, Outgoing};
+
 /// How many ready transport events one step takes at most.
 const BATCH: usize = 128;
 /// How long closing waits for the rooms to confirm that we left.
 const LEAVE_ON_CLOSE: Duration = Duration::from_secs(2);
+/// How long reading may stay paused for a full event queue before the
+/// driver warns (an event stream that nobody reads, most likely).
+const STALL_WARNING: Duration = Duration::from_secs(10);
 
 /// A room the driver knows.
 struct Entry {
@@ -37,12 +44,6 @@ struct Entry {
     join_reply: Option<oneshot::Sender<Result<Entered, Error>>>,
     /// A join made while offline gives up waiting for the stream here.
     stream_deadline: Option<Instant>,
-}
-
-/// Something to publish once the snapshots are fresh.
-enum Outgoing {
-    Room(Arc<BareJid>, muc_core::RoomEvent),
-    Service(ServiceEvent),
 }
 
 /// The pieces the driver shares with the handles.
@@ -68,6 +69,11 @@ pub(crate) struct Driver<T: Transport> {
     dirty: HashSet<BareJid>,
     all_dirty: bool,
     outbox: Vec<Outgoing>,
+    completions: Vec<Completion>,
+    /// Since when reading is paused (backpressure), and whether that was
+    /// reported.
+    paused_since: Option<Instant>,
+    stall_warned: bool,
     /// Rooms whose last event is in the outbox.
     dead: Vec<BareJid>,
 }
@@ -115,6 +121,9 @@ impl<T: Transport> Driver<T> {
             dirty: HashSet::new(),
             all_dirty: false,
             outbox: Vec::new(),
+            completions: Vec::new(),
+            paused_since: None,
+            stall_warned: false,
             dead: Vec::new(),
         }
     }
@@ -132,7 +141,17 @@ impl<T: Transport> Driver<T> {
     pub(crate) async fn run(mut self) {
         loop {
             let paused = self.paused();
-            let deadline = self.next_deadline().map(tokio::time::Instant::from_std);
+            self.note_pause(paused);
+            let stall = self
+                .paused_since
+                .filter(|_| !self.stall_warned)
+                .map(|t| t + STALL_WARNING);
+            let deadline = self
+                .next_deadline()
+                .into_iter()
+                .chain(stall)
+                .min()
+                .map(tokio::time::Instant::from_std);
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -179,6 +198,30 @@ impl<T: Transport> Driver<T> {
         }
     }
 
+    /// Keeps track of backpressure, for the logs.
+    fn note_pause(&mut self, paused: bool) {
+        match (paused, self.paused_since) {
+            (true, None) => {
+                tracing::debug!("an event queue is full: reading paused");
+                self.paused_since = Some(Instant::now());
+                self.stall_warned = false;
+            }
+            (true, Some(since)) if !self.stall_warned && since.elapsed() >= STALL_WARNING => {
+                tracing::warn!(
+                    "an event queue has been full for {:?}: reading stays paused until its events are taken \
+                     (drop event streams you do not read)",
+                    since.elapsed()
+                );
+                self.stall_warned = true;
+            }
+            (false, Some(_)) => {
+                tracing::debug!("event queues have room again: reading resumed");
+                self.paused_since = None;
+            }
+            _ => {}
+        }
+    }
+
     // ----- inputs -----
 
     fn mark(&mut self, room: Option<&BareJid>) {
@@ -217,10 +260,10 @@ impl<T: Transport> Driver<T> {
                         self.mark(Some(&jid));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(e.into()));
                         self.links.registry.remove(&room);
                         room.set_snapshot(|s| s.exit());
                         room.events.close();
+                        let _ = reply.send(Err(e.into()));
                     }
                 }
             }
@@ -239,7 +282,9 @@ impl<T: Transport> Driver<T> {
                 self.mark(room.as_ref());
                 let result = call(&mut self.router, now).map_err(Error::from);
                 if let Some(reply) = reply {
-                    let _ = reply.send(result);
+                    self.completions.push(Completion::Other(Box::new(move || {
+                        let _ = reply.send(result);
+                    })));
                 } else if let Err(e) = result {
                     tracing::debug!(error = %e, "action refused");
                 }
@@ -255,7 +300,10 @@ impl<T: Transport> Driver<T> {
                     Ok(id) => {
                         let (tx, rx) = watch::channel(TrackerState::InFlight);
                         self.trackers.insert(id, tx);
-                        let _ = reply.send(Ok(crate::tracker::MessageTracker::new(id, room, rx)));
+                        let tracker = crate::tracker::MessageTracker::new(id, room, rx);
+                        self.completions.push(Completion::Other(Box::new(move || {
+                            let _ = reply.send(Ok(tracker));
+                        })));
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e.into()));
@@ -341,141 +389,13 @@ impl<T: Transport> Driver<T> {
             if let Some(e) = self.rooms.get_mut(&jid) {
                 e.stream_deadline = None;
                 if let Some(reply) = e.join_reply.take() {
-                    let _ = reply.send(Err(Error::Join(muc_core::JoinError::TimedOut)));
+                    let error = Error::Join(muc_core::JoinError::TimedOut);
+                    self.completions.push(Completion::Join(reply, Err(error)));
                 }
             }
             if let Ok(id) = self.router.leave(&jid, None, now) {
                 self.internal.insert(id);
             }
-        }
-    }
-
-    // ----- outputs -----
-
-    /// Takes everything the router has to say.
-    fn collect(&mut self) {
-        while let Some(t) = self.router.poll_transmit() {
-            self.transport.send(t.stanza, t.tracker.map(Receipt));
-        }
-        while let Some(event) = self.router.poll_event() {
-            self.event(event);
-            // Reports may have produced more to send.
-            while let Some(t) = self.router.poll_transmit() {
-                self.transport.send(t.stanza, t.tracker.map(Receipt));
-            }
-        }
-    }
-
-    fn event(&mut self, event: Event) {
-        match event {
-            Event::Room { room, event } => self.room_event(room, event),
-            Event::Request { id, result } => {
-                if self.internal.remove(&id) {
-                    return;
-                }
-                if let Some(reply) = self.requests.remove(&id) {
-                    let _ = reply.send(result.map_err(Error::Request));
-                }
-            }
-            Event::Invitation(invitation) => {
-                self.outbox
-                    .push(Outgoing::Service(ServiceEvent::Invitation(invitation)));
-            }
-            other => tracing::debug!(?other, "event not handled"),
-        }
-    }
-
-    fn room_event(&mut self, room: Arc<BareJid>, event: muc_core::RoomEvent) {
-        use muc_core::RoomEvent as E;
-        self.mark(Some(&room));
-        let entry = self.rooms.get_mut(&*room);
-        match &event {
-            E::Enter {
-                occupant,
-                status,
-                created,
-                nick_assigned,
-            } => {
-                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
-                    let _ = reply.send(Ok(Entered {
-                        occupant: occupant.clone(),
-                        created: *created,
-                        nick_assigned: *nick_assigned,
-                        status: status.clone(),
-                    }));
-                }
-            }
-            E::JoinFailed { error } => {
-                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
-                    let _ = reply.send(Err(Error::Join(error.clone())));
-                }
-                self.dead.push((*room).clone());
-            }
-            E::Exit { .. } => {
-                if let Some(reply) = entry.and_then(|e| e.join_reply.take()) {
-                    let _ = reply.send(Err(Error::Join(muc_core::JoinError::Cancelled)));
-                }
-                self.dead.push((*room).clone());
-            }
-            E::Tracker { id, state } => {
-                if let Some(tx) = self.trackers.get(id) {
-                    tx.send_replace(state.clone());
-                    if state.is_final() {
-                        self.trackers.remove(id);
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.outbox.push(Outgoing::Room(room, event));
-    }
-
-    /// Refreshes the snapshots, then publishes the events, then ends the
-    /// streams of rooms that are gone.
-    fn flush(&mut self) {
-        if self.all_dirty {
-            self.all_dirty = false;
-            self.dirty.extend(self.rooms.keys().cloned());
-        }
-        for jid in std::mem::take(&mut self.dirty) {
-            let Some(entry) = self.rooms.get(&jid) else {
-                continue;
-            };
-            match self.router.room(&jid) {
-                Some(room) => {
-                    let fresh = crate::state::Snapshot::of(room);
-                    entry.shared.set_snapshot(|s| *s = fresh);
-                }
-                None => entry.shared.set_snapshot(|s| s.exit()),
-            }
-        }
-        let dead: Vec<Arc<RoomShared>> = std::mem::take(&mut self.dead)
-            .into_iter()
-            .filter_map(|jid| self.rooms.remove(&jid))
-            .map(|e| e.shared)
-            .collect();
-        for shared in &dead {
-            shared.set_snapshot(|s| s.exit());
-            self.links.registry.remove(shared);
-        }
-        for out in std::mem::take(&mut self.outbox) {
-            match out {
-                Outgoing::Room(room, event) => {
-                    let shared = self
-                        .rooms
-                        .get(&*room)
-                        .map(|e| &e.shared)
-                        .or_else(|| dead.iter().find(|s| s.jid == *room));
-                    match shared {
-                        Some(s) => s.events.publish(event),
-                        None => tracing::debug!(%room, "event for a room without a handle"),
-                    }
-                }
-                Outgoing::Service(event) => self.links.service_events.publish(event),
-            }
-        }
-        for shared in dead {
-            shared.events.close();
         }
     }
 
