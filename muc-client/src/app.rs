@@ -77,7 +77,9 @@ impl AppInbound {
     }
 
     /// The application's stream is up, bound to `jid`: deferred joins go
-    /// out, suspended rooms are rejoined.
+    /// out, suspended rooms are rejoined. A second `online` without an
+    /// [`offline`](Self::offline) in between is taken as a new stream (the
+    /// old one was lost): rooms are suspended and rejoined.
     pub async fn online(&self, jid: FullJid) -> Result<()> {
         self.push(TransportEvent::Online(jid)).await
     }
@@ -100,6 +102,10 @@ impl AppInbound {
 
 /// The stanzas the service wants sent, in order: a [`Stream`] that ends
 /// when the service closes. Write each one to the application's stream.
+///
+/// The service never waits for this side (the queue is unbounded), so read
+/// it promptly. A stanza counts as written (for message tracking) when it
+/// is taken from here.
 #[derive(Debug)]
 pub struct AppOutbound {
     outbound: mpsc::UnboundedReceiver<Outbound>,

@@ -28,8 +28,8 @@
 //! dropped, an initial subscription nobody took is dropped with it.
 //!
 //! A room's streams end after the room's last event
-//! ([`RoomEvent::Exit`](crate::RoomEvent::Exit) or
-//! [`RoomEvent::JoinFailed`](crate::RoomEvent::JoinFailed)), and every stream
+//! ([`RoomEvent::Exit`] or
+//! [`RoomEvent::JoinFailed`]), and every stream
 //! ends when the service closes.
 
 use std::collections::VecDeque;
@@ -83,7 +83,11 @@ pub enum ServiceEvent {
     Invitation(Invitation),
     /// A stanza that is not MUC's business (library-owned transports only;
     /// with [`Service::application_owned`](crate::Service::application_owned)
-    /// these go back to the application instead).
+    /// these go back to the application instead). IQ requests among them
+    /// are the application's to answer (with
+    /// [`Service::send_raw`](crate::Service::send_raw)); pings and
+    /// disco#info queries to us are answered by the service unless
+    /// [`ServiceOptions::answer_iqs`](crate::ServiceOptions::answer_iqs) is off.
     Stanza(Box<Stanza>),
     /// The transport reported a problem (a failed reconnect attempt, a
     /// stanza that could not be written ...).

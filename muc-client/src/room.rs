@@ -20,8 +20,32 @@ use crate::state::{RoomGuard, RoomShared};
 /// A `Room` is dead once its streams ended with
 /// [`RoomEvent::Exit`](crate::RoomEvent::Exit) or
 /// [`RoomEvent::JoinFailed`](crate::RoomEvent::JoinFailed): [`joined`](Self::joined)
-/// is `false`, actions fail with `NotJoined`, and a new
-/// [`Service::join`] makes a new `Room`.
+/// is `false`, actions in the room fail with
+/// [`UsageError::NotJoined`](crate::UsageError::NotJoined), also after the
+/// same room was joined again (that is a new `Room`). Requests that address
+/// the room by JID and need no occupant (configuration, affiliations,
+/// destruction, disco, registration) still work.
+///
+/// ```
+/// # use muc_client::{ConnectOptions, JoinOptions, Service};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = muc_testserver::Server::builder().user("alice", "alicepw").start().await?;
+/// # let service = Service::connect("alice@localhost", "alicepw", server.addr(), ConnectOptions::default()).await?;
+/// let (room, joined) = service.join("coven@conference.localhost", "thirdwitch", JoinOptions::default())?;
+/// assert!(!room.joined()); // not yet
+/// if joined.await?.created {
+///     room.create_instant().await?;
+/// }
+/// assert!(room.joined() && room.active());
+/// assert_eq!(room.this_occupant().unwrap().nick(), "thirdwitch");
+/// room.set_subject("Double, double toil and trouble").await?;
+/// assert_eq!(room.subject_text().as_deref(), Some("Double, double toil and trouble"));
+/// room.leave_and_wait().await?;
+/// assert!(!room.joined());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Room {
     shared: Arc<RoomShared>,
@@ -172,5 +196,14 @@ impl Room {
 
     pub(crate) fn jid(&self) -> BareJid {
         self.shared.jid.clone()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<RoomShared> {
+        &self.shared
+    }
+
+    /// This room as the target of a command (refused once it is dead).
+    pub(crate) fn target(&self) -> crate::state::Target {
+        crate::state::Target::Room(self.shared.clone())
     }
 }

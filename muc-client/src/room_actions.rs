@@ -64,11 +64,10 @@ impl Room {
     /// `Participant` gives voice, `Visitor` takes it, `Moderator` ...);
     /// completes when the room acknowledges.
     pub async fn set_role(&self, nick: &str, role: Role, reason: Option<&str>) -> Result<()> {
-        let (room, nick, reason) = (self.jid(), nick.to_owned(), reason.map(str::to_owned));
-        let r = room.clone();
+        let (r, nick, reason) = (self.jid(), nick.to_owned(), reason.map(str::to_owned));
         done(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     Ok(router.set_role(&r, &nick, role, reason, now))
                 })
                 .await?,
@@ -108,11 +107,10 @@ impl Room {
 
     /// Sets the subject in several languages.
     pub async fn set_subject_map(&self, subject: Subject) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         done(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     router.set_subject(&r, subject, now)
                 })
                 .await?,
@@ -123,9 +121,8 @@ impl Room {
     /// [`RoomEvent::Exit`](crate::RoomEvent::Exit). Leaving a room still
     /// being joined cancels the join.
     pub fn leave(&self) {
-        let room = self.jid();
-        let r = room.clone();
-        let _ = self.service.act_nowait(Some(room), move |router, now| {
+        let r = self.jid();
+        let _ = self.service.act_nowait(self.target(), move |router, now| {
             router.leave(&r, None, now).map(|_| ())
         });
     }
@@ -138,12 +135,13 @@ impl Room {
 
     /// Leaves with a status text ("gone fishing") and waits.
     pub async fn leave_with_status(&self, status: Option<&str>) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let status = status.map(str::to_owned);
         let resp = self
             .service
-            .request(Some(room), move |router, now| router.leave(&r, status, now))
+            .request(self.target(), move |router, now| {
+                router.leave(&r, status, now)
+            })
             .await;
         match resp {
             Ok(resp) => done(resp),
@@ -155,11 +153,10 @@ impl Room {
 
     /// Sends a groupchat message (untracked).
     pub async fn send_message(&self, content: impl Into<MessageContent>) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let m = content.into().into_message();
         self.service
-            .act(Some(room), move |router, _| router.send_message(&r, m))
+            .act(self.target(), move |router, _| router.send_message(&r, m))
             .await
     }
 
@@ -175,7 +172,7 @@ impl Room {
     ) -> Result<MessageTracker> {
         let (tx, rx) = oneshot::channel();
         self.service.command(Command::Track {
-            room: self.jid(),
+            room: self.shared().clone(),
             message: Box::new(content.into().into_message()),
             timeout,
             reply: tx,
@@ -188,12 +185,11 @@ impl Room {
     /// Changes our nick; completes with the nick the room gave us, or
     /// fails with its refusal (`conflict` when taken, `not-acceptable` ...).
     pub async fn set_nick(&self, nick: &str) -> Result<String> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let nick = nick.to_owned();
         match self
             .service
-            .request(Some(room), move |router, now| {
+            .request(self.target(), move |router, now| {
                 router.set_nick(&r, &nick, now)
             })
             .await?
@@ -205,11 +201,10 @@ impl Room {
 
     /// Sets our show and status text in the room (kept for rejoins).
     pub async fn set_presence(&self, show: Option<Show>, status: Option<&str>) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let status = status.map(str::to_owned);
         self.service
-            .act(Some(room), move |router, _| {
+            .act(self.target(), move |router, _| {
                 router.set_presence(&r, show, status)
             })
             .await
@@ -221,12 +216,11 @@ impl Room {
         nick: &str,
         content: impl Into<MessageContent>,
     ) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let nick = nick.to_owned();
         let m = content.into().into_message();
         self.service
-            .act(Some(room), move |router, _| {
+            .act(self.target(), move |router, _| {
                 router.send_private_message(&r, &nick, m)
             })
             .await
@@ -234,12 +228,11 @@ impl Room {
 
     /// Invites `invitee` through the room (mediated, XEP-0045 §7.8.2).
     pub async fn invite(&self, invitee: impl IntoJid, reason: Option<&str>) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         let invitee: Jid = invitee.into_jid()?;
         let reason = reason.map(str::to_owned);
         self.service
-            .act(Some(room), move |router, _| {
+            .act(self.target(), move |router, _| {
                 router.invite(&r, vec![invitee], reason, InviteMode::Mediated)
             })
             .await
@@ -253,20 +246,18 @@ impl Room {
 
     /// Asks the moderators for voice (XEP-0045 §7.13).
     pub async fn request_voice(&self) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         self.service
-            .act(Some(room), move |router, _| router.request_voice(&r))
+            .act(self.target(), move |router, _| router.request_voice(&r))
             .await
     }
 
     /// Answers a voice request from
     /// [`RoomEvent::VoiceRequest`](crate::RoomEvent::VoiceRequest).
     pub async fn answer_voice_request(&self, request: VoiceRequest, allow: bool) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         self.service
-            .act(Some(room), move |router, _| {
+            .act(self.target(), move |router, _| {
                 router.answer_voice_request(&r, request, allow)
             })
             .await
@@ -275,11 +266,10 @@ impl Room {
     /// Accepts the default configuration of a room we just created
     /// (instant room, XEP-0045 §10.1.2).
     pub async fn create_instant(&self) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         done(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     Ok(router.create_instant(&r, now))
                 })
                 .await?,
@@ -289,11 +279,10 @@ impl Room {
     /// Cancels the initial configuration of a room we just created (the
     /// room is destroyed, XEP-0045 §10.1.3).
     pub async fn cancel_config(&self) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         done(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     Ok(router.cancel_config(&r, now))
                 })
                 .await?,
@@ -324,11 +313,10 @@ impl Room {
 
     /// Lists everyone with `role` (moderators, participants = the voice list).
     pub async fn role_list(&self, role: Role) -> Result<Vec<AdminItem>> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         items(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     Ok(router.role_list(&r, role, now))
                 })
                 .await?,
@@ -343,11 +331,10 @@ impl Room {
 
     /// Applies role changes in one request (items with `nick` and `role`).
     pub async fn modify_roles(&self, items: Vec<AdminItem>) -> Result<()> {
-        let room = self.jid();
-        let r = room.clone();
+        let r = self.jid();
         done(
             self.service
-                .request(Some(room), move |router, now| {
+                .request(self.target(), move |router, now| {
                     Ok(router.modify_roles(&r, items, now))
                 })
                 .await?,

@@ -20,7 +20,7 @@ use crate::events::{EventQueue, ServiceEvent, ServiceEvents, Subscribers};
 use crate::jids::{IntoJid, room_jid};
 use crate::join::JoinFuture;
 use crate::room::Room;
-use crate::state::{Command, Registry, RoomShared, Snapshot};
+use crate::state::{Command, Registry, RoomShared, Snapshot, Target};
 use crate::transport::Transport;
 
 /// Settings of a [`Service`], whatever its transport.
@@ -90,6 +90,19 @@ struct Inner {
 /// [`Service::from_client`] (hand over a `tokio_xmpp::Client`),
 /// [`Service::application_owned`] (the application owns the stream and
 /// passes stanzas) or [`Service::with_transport`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use muc_client::{ConnectOptions, EventQueue, Service, ServiceOptions};
+/// # async fn demo() -> Result<(), muc_client::Error> {
+/// let options = ConnectOptions::default()
+///     .connect_timeout(Duration::from_secs(5))
+///     .service(ServiceOptions::default().events(EventQueue::Bounded(256)));
+/// let service = Service::connect("alice@example.org", "secret", "192.0.2.1:5222".parse().unwrap(), options).await?;
+/// # let _ = service;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Service {
     inner: Arc<Inner>,
@@ -203,6 +216,25 @@ impl Service {
     /// tells how the join ended. If the stream is down, the join waits for
     /// it. Fails at once if `mucjid` is not a bare room JID, the nick is
     /// not valid, or the room is already joined or being joined.
+    ///
+    /// ```
+    /// # use muc_client::{ConnectOptions, Error, History, JoinOptions, Service, UsageError};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = muc_testserver::Server::builder().user("alice", "alicepw").start().await?;
+    /// # let service = Service::connect("alice@localhost", "alicepw", server.addr(), ConnectOptions::default()).await?;
+    /// let options = JoinOptions::default().history(History::new().with_maxstanzas(20));
+    /// let (room, joined) = service.join("coven@conference.localhost", "thirdwitch", options)?;
+    /// let events = room.events(); // before anything can happen
+    /// // A second join of the same room is refused at once.
+    /// let again = service.join("coven@conference.localhost", "other", JoinOptions::default());
+    /// assert!(matches!(again, Err(Error::Usage(UsageError::AlreadyJoined(_)))));
+    /// let entered = joined.await?;
+    /// assert!(entered.created);
+    /// # drop(events);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn join(
         &self,
         mucjid: impl IntoJid,
@@ -269,12 +301,12 @@ impl Service {
     /// Starts a request in the driver and waits for its outcome.
     pub(crate) async fn request(
         &self,
-        room: Option<BareJid>,
+        target: Target,
         call: impl FnOnce(&mut Router, Instant) -> Result<RequestId, UsageError> + Send + 'static,
     ) -> Result<Response> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Request {
-            room,
+            target,
             call: Box::new(call),
             reply: tx,
         })?;
@@ -289,12 +321,12 @@ impl Service {
     /// Does something in the driver and waits for the verdict.
     pub(crate) async fn act(
         &self,
-        room: Option<BareJid>,
+        target: Target,
         call: impl FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send + 'static,
     ) -> Result<()> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Act {
-            room,
+            target,
             call: Box::new(call),
             reply: Some(tx),
         })?;
@@ -308,11 +340,11 @@ impl Service {
     /// Does something in the driver without waiting.
     pub(crate) fn act_nowait(
         &self,
-        room: Option<BareJid>,
+        target: Target,
         call: impl FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send + 'static,
     ) -> Result<()> {
         self.send(Command::Act {
-            room,
+            target,
             call: Box::new(call),
             reply: None,
         })
@@ -338,7 +370,7 @@ impl Service {
         let reason = reason.map(str::to_owned);
         let r = room.clone();
         let resp = self
-            .request(Some(room), move |router, now| {
+            .request(Target::Jid(room), move |router, now| {
                 Ok(router.set_affiliation(&r, &jid, affiliation, reason, now))
             })
             .await?;
@@ -355,7 +387,7 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         done(
-            self.request(Some(room), move |router, now| {
+            self.request(Target::Jid(room), move |router, now| {
                 Ok(router.modify_affiliations(&r, items, now))
             })
             .await?,
@@ -372,7 +404,7 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         items(
-            self.request(Some(room), move |router, now| {
+            self.request(Target::Jid(room), move |router, now| {
                 Ok(router.affiliation_list(&r, affiliation, now))
             })
             .await?,
@@ -384,10 +416,9 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         match self
-            .request(
-                Some(room),
-                move |router, now| Ok(router.get_config(&r, now)),
-            )
+            .request(Target::Jid(room), move |router, now| {
+                Ok(router.get_config(&r, now))
+            })
             .await?
         {
             Response::Config(c) => Ok(c),
@@ -402,7 +433,7 @@ impl Service {
         let r = room.clone();
         let form = config.to_submit();
         done(
-            self.request(Some(room), move |router, now| {
+            self.request(Target::Jid(room), move |router, now| {
                 Ok(router.set_config(&r, form, now))
             })
             .await?,
@@ -415,7 +446,7 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         done(
-            self.request(Some(room), move |router, now| {
+            self.request(Target::Jid(room), move |router, now| {
                 Ok(router.destroy(&r, how.reason, how.alternate_venue, how.password, now))
             })
             .await?,
@@ -427,7 +458,9 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         match self
-            .request(Some(room), move |router, now| Ok(router.room_info(&r, now)))
+            .request(Target::Jid(room), move |router, now| {
+                Ok(router.room_info(&r, now))
+            })
             .await?
         {
             Response::RoomInfo(d) => Ok(*d),
@@ -440,7 +473,7 @@ impl Service {
     pub async fn discover_rooms(&self, service: impl IntoJid) -> Result<Vec<DiscoItem>> {
         let service = service.into_jid()?;
         match self
-            .request(None, move |router, now| {
+            .request(Target::Service, move |router, now| {
                 Ok(router.discover_rooms(&service, now))
             })
             .await?
@@ -455,7 +488,7 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         match self
-            .request(Some(room), move |router, now| {
+            .request(Target::Jid(room), move |router, now| {
                 Ok(router.reserved_nick(&r, now))
             })
             .await?
@@ -470,7 +503,7 @@ impl Service {
         let room = room_jid(mucjid)?;
         let r = room.clone();
         match self
-            .request(Some(room), move |router, now| {
+            .request(Target::Jid(room), move |router, now| {
                 Ok(router.registration_form(&r, now))
             })
             .await?
@@ -486,7 +519,7 @@ impl Service {
         let r = room.clone();
         let form = form.to_submit();
         done(
-            self.request(Some(room), move |router, now| {
+            self.request(Target::Jid(room), move |router, now| {
                 Ok(router.register(&r, form, now))
             })
             .await?,
@@ -507,7 +540,7 @@ impl Service {
         let invitee = invitee.into_jid()?;
         let reason = reason.map(str::to_owned);
         let r = room.clone();
-        self.act_nowait(Some(room), move |router, _| {
+        self.act_nowait(Target::Jid(room), move |router, _| {
             router.invite(&r, vec![invitee], reason, InviteMode::Direct)
         })
     }
@@ -530,7 +563,7 @@ impl Service {
         };
         let room = invitation.room.clone();
         let reason = reason.map(str::to_owned);
-        self.act_nowait(None, move |router, _| {
+        self.act_nowait(Target::Service, move |router, _| {
             router.decline(&room, inviter, reason);
             Ok(())
         })

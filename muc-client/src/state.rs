@@ -199,6 +199,27 @@ pub(crate) type RequestCall =
 /// A router call that does something at once.
 pub(crate) type ActCall = Box<dyn FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send>;
 
+/// Whom a command is about.
+pub(crate) enum Target {
+    /// No room (a service-wide request).
+    Service,
+    /// A room by JID, joined or not (IQ requests that need no joined room).
+    Jid(BareJid),
+    /// This very room: refused with `NotJoined` if the room was left (even
+    /// if it was joined again since; that is another `Room`).
+    Room(Arc<RoomShared>),
+}
+
+impl Target {
+    pub(crate) fn jid(&self) -> Option<&BareJid> {
+        match self {
+            Target::Service => None,
+            Target::Jid(j) => Some(j),
+            Target::Room(r) => Some(&r.jid),
+        }
+    }
+}
+
 /// What the handles ask of the driver.
 pub(crate) enum Command {
     Join {
@@ -208,17 +229,17 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<Entered, Error>>,
     },
     Request {
-        room: Option<BareJid>,
+        target: Target,
         call: RequestCall,
         reply: oneshot::Sender<Result<Response, Error>>,
     },
     Act {
-        room: Option<BareJid>,
+        target: Target,
         call: ActCall,
         reply: Option<oneshot::Sender<Result<(), Error>>>,
     },
     Track {
-        room: BareJid,
+        room: Arc<RoomShared>,
         message: Box<Message>,
         timeout: Option<Duration>,
         reply: oneshot::Sender<Result<MessageTracker, Error>>,

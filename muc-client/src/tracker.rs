@@ -26,6 +26,24 @@ pub const DEFAULT_TRACKING_TIMEOUT: Duration = Duration::from_secs(120);
 /// written ([`Aborted`](TrackerState::Aborted)).
 ///
 /// Cheap to clone; every clone sees the same state.
+///
+/// ```
+/// # use muc_client::{ConnectOptions, JoinOptions, Service, TrackerState, DEFAULT_TRACKING_TIMEOUT};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = muc_testserver::Server::builder().user("alice", "alicepw").start().await?;
+/// # let service = Service::connect("alice@localhost", "alicepw", server.addr(), ConnectOptions::default()).await?;
+/// # let (room, joined) = service.join("coven@conference.localhost", "thirdwitch", JoinOptions::default())?;
+/// # if joined.await?.created { room.create_instant().await?; }
+/// let tracker = room.send_tracked_message("When shall we three meet again?", Some(DEFAULT_TRACKING_TIMEOUT)).await?;
+/// match tracker.wait_final().await? {
+///     TrackerState::DeliveredToRecipient { .. } => println!("the room has it"),
+///     TrackerState::Error(e) => println!("refused: {e}"),
+///     other => println!("{other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct MessageTracker {
     id: TrackerId,

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::events::{ServiceEvent, Subscribers};
 use crate::join::Entered;
 use crate::service::ServiceOptions;
-use crate::state::{Command, Registry, RoomShared, TrackerKey, TrackerSender};
+use crate::state::{Command, Registry, RoomShared, Target, TrackerKey, TrackerSender};
 use crate::transport::{Receipt, Transport, TransportEvent};
 
 mod publish;
@@ -232,6 +232,20 @@ impl<T: Transport> Driver<T> {
         }
     }
 
+    /// Marks the target's room as touched, and refuses a command for a
+    /// room that is gone (a dead `Room` handle must not act on a room
+    /// joined again since under the same JID).
+    fn check(&mut self, target: &Target) -> Result<(), Error> {
+        self.mark(target.jid());
+        match target {
+            Target::Room(shared) => match self.rooms.get(&shared.jid) {
+                Some(e) if Arc::ptr_eq(&e.shared, shared) => Ok(()),
+                _ => Err(muc_core::UsageError::NotJoined(shared.jid.to_string()).into()),
+            },
+            Target::Service | Target::Jid(_) => Ok(()),
+        }
+    }
+
     fn command(&mut self, cmd: Command) {
         let now = Instant::now();
         match cmd {
@@ -267,8 +281,15 @@ impl<T: Transport> Driver<T> {
                     }
                 }
             }
-            Command::Request { room, call, reply } => {
-                self.mark(room.as_ref());
+            Command::Request {
+                target,
+                call,
+                reply,
+            } => {
+                if let Err(e) = self.check(&target) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
                 match call(&mut self.router, now) {
                     Ok(id) => {
                         self.requests.insert(id, reply);
@@ -278,9 +299,14 @@ impl<T: Transport> Driver<T> {
                     }
                 }
             }
-            Command::Act { room, call, reply } => {
-                self.mark(room.as_ref());
-                let result = call(&mut self.router, now).map_err(Error::from);
+            Command::Act {
+                target,
+                call,
+                reply,
+            } => {
+                let result = self
+                    .check(&target)
+                    .and_then(|()| call(&mut self.router, now).map_err(Error::from));
                 if let Some(reply) = reply {
                     self.completions.push(Completion::Other(Box::new(move || {
                         let _ = reply.send(result);
@@ -295,7 +321,11 @@ impl<T: Transport> Driver<T> {
                 timeout,
                 reply,
             } => {
-                self.mark(Some(&room));
+                if let Err(e) = self.check(&Target::Room(room.clone())) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
+                let room = room.jid.clone();
                 match self.router.send_tracked(&room, *message, timeout, now) {
                     Ok(id) => {
                         let (tx, rx) = watch::channel(TrackerState::InFlight);

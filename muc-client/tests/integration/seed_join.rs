@@ -192,3 +192,54 @@ async fn join_while_offline_gives_up_after_its_timeout() {
     assert_eq!(room.state(), RoomState::Exited);
     assert!(service.room(room.mucjid()).is_none());
 }
+
+#[tokio::test]
+async fn leaving_while_joining_cancels_the_join() {
+    let server = server(&["alice"]).await;
+    let alice = login(&server, "alice").await;
+    // The room never answers the join presence.
+    server.faults().add(
+        muc_testserver::Rule::from_client()
+            .for_user("alice@localhost")
+            .when(muc_testserver::predicates::is_presence)
+            .times(1)
+            .then(muc_testserver::Action::Drop),
+    );
+    let (room, fut) = alice
+        .join(room_jid("cancel"), "Alice", JoinOptions::default())
+        .unwrap();
+    room.leave();
+    let err = within("cancelled", fut).await.unwrap_err();
+    assert_eq!(err, Error::Join(JoinError::Cancelled));
+    assert!(alice.room(room.mucjid()).is_none());
+}
+
+#[tokio::test]
+async fn a_dead_room_handle_leaves_the_new_room_alone() {
+    let server = server(&["alice"]).await;
+    let alice = login(&server, "alice").await;
+    let (old, _ev, _) = join(&alice, "again", "Alice").await;
+    within("leave", old.leave_and_wait()).await.unwrap();
+    let (new, mut events, _) = join(&alice, "again", "Alice").await;
+    // The old handle is dead: its actions are refused, even though a room
+    // with the same JID is joined again ...
+    let err = within("refused", old.send_message("from the past"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Usage(UsageError::NotJoined(_))),
+        "{err:?}"
+    );
+    old.leave();
+    within("old leave_and_wait", old.leave_and_wait())
+        .await
+        .unwrap();
+    // ... and the new room is untouched.
+    expect_none(&mut events, Duration::from_millis(200), |e| {
+        matches!(e, RoomEvent::Exit { .. })
+    })
+    .await;
+    assert!(new.joined() && !old.joined());
+    within("works", new.send_message("from now")).await.unwrap();
+    wait_for(&mut events, "message", is_message_with("from now")).await;
+}

@@ -445,25 +445,41 @@ async fn a_completed_future_implies_the_state() {
     let bob = login(&server, "bob").await;
     for round in 0..5 {
         let name = format!("state{round}");
-        let (aroom, fut) = alice.join(room_jid(&name), "Alice", JoinOptions::default()).unwrap();
+        let (aroom, fut) = alice
+            .join(room_jid(&name), "Alice", JoinOptions::default())
+            .unwrap();
         let entered = within("join", fut).await.unwrap();
-        assert!(aroom.joined() && aroom.active(), "joined right after the join future");
+        assert!(
+            aroom.joined() && aroom.active(),
+            "joined right after the join future"
+        );
         assert_eq!(aroom.this_occupant().unwrap().key(), entered.occupant.key());
         if entered.created {
             within("instant", aroom.create_instant()).await.unwrap();
         }
-        let (broom, fut) = bob.join(room_jid(&name), "Bob", JoinOptions::default()).unwrap();
+        let (broom, fut) = bob
+            .join(room_jid(&name), "Bob", JoinOptions::default())
+            .unwrap();
         within("join", fut).await.unwrap();
         assert_eq!(broom.occupants().len(), 2);
-        assert_eq!(within("nick", broom.set_nick("Robert")).await.unwrap(), "Robert");
+        assert_eq!(
+            within("nick", broom.set_nick("Robert")).await.unwrap(),
+            "Robert"
+        );
         assert_eq!(broom.nick(), "Robert");
         let mut bev = broom.events();
         within("kick", aroom.kick("Robert", None)).await.unwrap();
-        assert!(aroom.occupant("Robert").is_none(), "gone right after the kick");
+        assert!(
+            aroom.occupant("Robert").is_none(),
+            "gone right after the kick"
+        );
         wait_for(&mut bev, "exit", |e| matches!(e, RoomEvent::Exit { .. })).await;
         assert!(!broom.joined());
         within("leave", aroom.leave_and_wait()).await.unwrap();
-        assert!(!aroom.joined() && !aroom.active(), "out right after leave_and_wait");
+        assert!(
+            !aroom.joined() && !aroom.active(),
+            "out right after leave_and_wait"
+        );
         assert!(alice.room(aroom.mucjid()).is_none());
     }
 }
