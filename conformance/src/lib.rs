@@ -50,3 +50,4 @@
 pub mod backend;
 pub mod report;
 pub mod runner;
+pub mod scenarios;

@@ -1,8 +1,8 @@
 //! The list of every scenario of the suite.
 //!
-//! To add a scenario file `src/<file>.rs` exposing `pub fn scenarios() -> Vec<Scenario>`:
-//! declare the module in `lib.rs` and add one line `crate::<file>::scenarios,` to
-//! [`GROUPS`]. Ids must be unique (checked by [`check_ids`], which the runner calls).
+//! To add a scenario file `src/scenarios/<file>.rs` exposing
+//! `pub fn scenarios() -> Vec<Scenario>`: declare the module in `src/scenarios/mod.rs` and
+//! add one line `crate::scenarios::<file>::scenarios,` to [`GROUPS`]. Ids must be unique (checked by [`check_ids`], which the runner calls).
 
 use std::collections::HashSet;
 
@@ -10,7 +10,16 @@ use super::Scenario;
 
 /// One function per scenario file, in report order.
 pub const GROUPS: &[fn() -> Vec<Scenario>] = &[
-    // crate::<scenario file>::scenarios,
+    crate::scenarios::discovery::scenarios,
+    crate::scenarios::enter::scenarios,
+    crate::scenarios::occupants::scenarios,
+    crate::scenarios::messages::scenarios,
+    crate::scenarios::exit::scenarios,
+    crate::scenarios::invites::scenarios,
+    crate::scenarios::session::scenarios,
+    crate::scenarios::moderation::scenarios,
+    crate::scenarios::admin::scenarios,
+    crate::scenarios::owner::scenarios,
 ];
 
 /// Every registered scenario, in report order.
