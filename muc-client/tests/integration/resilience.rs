@@ -14,11 +14,33 @@ use muc_testserver::{Action, Profile, Rule, predicates};
 
 use crate::common::*;
 
+/// Removes every id from the groupchat messages bob gets (message id,
+/// origin-id, stanza-id, occupant-id), leaving only delay + sender + body
+/// to recognize a message seen before.
+fn strip_ids(e: &mut Element) {
+    use muc_client::xmpp_parsers::minidom::rxml::Namespace;
+    e.attrs_mut().remove(&Namespace::NONE, "id");
+    while e.remove_child("origin-id", "urn:xmpp:sid:0").is_some() {}
+    while e.remove_child("stanza-id", "urn:xmpp:sid:0").is_some() {}
+    while e
+        .remove_child("occupant-id", "urn:xmpp:occupant-id:0")
+        .is_some()
+    {}
+}
+
 /// Alice talks while bob's connection is down; bob comes back by himself,
 /// rejoins asking for the history since his last message, and ends up with
 /// every message exactly once.
-async fn rejoin_without_loss_or_duplicates(profile: Profile) {
+async fn rejoin_without_loss_or_duplicates(profile: Profile, without_ids: bool) {
     let server = server_with(&["alice", "bob"], profile).await;
+    if without_ids {
+        server.faults().add(
+            Rule::to_client()
+                .for_user("bob@localhost")
+                .when(predicates::is_groupchat_message)
+                .then(Action::Modify(Arc::new(strip_ids))),
+        );
+    }
     let alice = login(&server, "alice").await;
     let bob = login(&server, "bob").await;
     let mut bob_service_events = bob.events();
@@ -111,13 +133,19 @@ async fn rejoin_without_loss_or_duplicates(profile: Profile) {
 
 #[tokio::test]
 async fn rejoin_without_loss_or_duplicates_by_stanza_id() {
-    rejoin_without_loss_or_duplicates(Profile::Prosody).await;
+    rejoin_without_loss_or_duplicates(Profile::Prosody, false).await;
+}
+
+#[tokio::test]
+async fn rejoin_without_loss_or_duplicates_by_delay_sender_and_body() {
+    // No ids at all on what bob receives.
+    rejoin_without_loss_or_duplicates(Profile::Ejabberd, true).await;
 }
 
 #[tokio::test]
 async fn rejoin_without_loss_or_duplicates_by_origin_id() {
     // ejabberd-like: no stanza-id, no occupant-id.
-    rejoin_without_loss_or_duplicates(Profile::Ejabberd).await;
+    rejoin_without_loss_or_duplicates(Profile::Ejabberd, false).await;
 }
 
 #[tokio::test]
