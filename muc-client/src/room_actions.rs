@@ -16,7 +16,7 @@ use xmpp_parsers::presence::Show;
 use crate::error::{Error, Result};
 use crate::jids::IntoJid;
 use crate::room::Room;
-use crate::service::{Registration, done, items, unexpected};
+use crate::service_requests::{Registration, done, items, unexpected};
 use crate::state::Command;
 use crate::tracker::MessageTracker;
 
