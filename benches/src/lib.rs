@@ -16,4 +16,5 @@
 //!    attribute decoded, nothing built: the ceiling for any decoder.
 
 pub mod depth;
+pub mod memory;
 pub mod workload;

@@ -1,1 +1,200 @@
-fn main() {}
+//! Runs depths 1–4 of the presence workload and the memory measurement in
+//! one process and prints one line per figure:
+//!
+//! ```text
+//! applied: <presences/s>
+//! element: <presences/s>
+//! bytes: <presences/s>
+//! baseline: <presences/s>
+//! bytes/baseline: <ratio>
+//! memory per occupant: <bytes>
+//! ```
+//!
+//! Each throughput is `3N / (join + status + leave time)` for one run of
+//! the whole workload on a fresh room, the median over `--rounds` runs
+//! (default 7) after one warm-up run. Details (per phase, spread, RSS) go
+//! to stderr. `cargo run -p benches --release --bin workload-summary`.
+
+use std::time::{Duration, Instant};
+
+use benches::depth::{self, PhaseRun};
+use benches::memory;
+use benches::workload::{N, Phase};
+use muc_core::wire::PresenceDecoder;
+
+/// Counts live heap bytes for the memory figure (one relaxed atomic add
+/// per allocation and per free, in every depth alike).
+#[global_allocator]
+static GLOBAL: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs `round` (one whole workload: three phases) `rounds` times after a
+/// warm-up; returns the median throughput and the per-phase medians.
+fn measure(name: &str, n: usize, rounds: usize, mut round: impl FnMut() -> [PhaseRun; 3]) -> f64 {
+    let check = |runs: &[PhaseRun; 3]| {
+        let events: usize = runs.iter().map(|r| r.events).sum();
+        assert_eq!(
+            events,
+            depth::expected_events(n),
+            "{name}: every presence must raise its event"
+        );
+    };
+    check(&round());
+    let mut totals = Vec::with_capacity(rounds);
+    let mut phases: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        let runs = round();
+        check(&runs);
+        let sum: Duration = runs.iter().map(|r| r.time).sum();
+        totals.push(3.0 * n as f64 / sum.as_secs_f64());
+        for (i, r) in runs.iter().enumerate() {
+            phases[i].push(n as f64 / r.time.as_secs_f64());
+        }
+    }
+    let (min, max) = totals
+        .iter()
+        .fold((f64::MAX, 0f64), |(lo, hi), t| (lo.min(*t), hi.max(*t)));
+    let med = median(&mut totals);
+    eprintln!(
+        "# {name}: join {:.0}/s, status {:.0}/s, leave {:.0}/s; total median {med:.0}/s over {rounds} rounds (spread {:.1}%)",
+        median(&mut phases[0]),
+        median(&mut phases[1]),
+        median(&mut phases[2]),
+        (max - min) / min * 100.0
+    );
+    med
+}
+
+fn main() {
+    let mut n = N;
+    let mut rounds = 7;
+    let mut only: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--n" => {
+                n = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--n <count>")
+            }
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--rounds <count>")
+            }
+            "--only" => only = args.next(),
+            _ => {
+                eprintln!(
+                    "usage: workload-summary [--n <occupants>] [--rounds <runs>] [--only applied|element|bytes|baseline]"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    if let Some(only) = only {
+        return profile(&only, n, rounds);
+    }
+    // Memory first, while the peak RSS is still that of a fresh process.
+    let mem = memory::per_occupant(&GLOBAL, n);
+    let now = Instant::now();
+    let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
+
+    let applied = measure("applied", n, rounds, || {
+        let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::decoded(*p, n)).collect();
+        let mut room = depth::joined_room(now);
+        let mut runs = inputs
+            .into_iter()
+            .map(|i| depth::applied(&mut room, i, now));
+        [
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+        ]
+    });
+
+    let element = measure("element", n, rounds, || {
+        let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::elements(*p, n)).collect();
+        let mut room = depth::joined_room(now);
+        let mut runs = inputs
+            .into_iter()
+            .map(|i| depth::element_depth(&mut room, i, now));
+        [
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+        ]
+    });
+
+    let bytes = measure("bytes", n, rounds, || {
+        let mut room = depth::joined_room(now);
+        let mut decoder = PresenceDecoder::new();
+        let mut runs = stanzas
+            .iter()
+            .map(|s| depth::bytes(&mut room, &mut decoder, s, now));
+        [
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+        ]
+    });
+
+    let all: Vec<String> = stanzas.concat();
+    let stream = depth::baseline_stream(&all);
+    let baseline = measure("baseline", n, rounds, || {
+        let start = Instant::now();
+        let seen = depth::baseline(&stream);
+        assert_eq!(seen, 3 * n);
+        let t = start.elapsed() / 3;
+        let r = PhaseRun { time: t, events: n };
+        [r, r, r]
+    });
+
+    eprintln!(
+        "# memory: {} B retained heap for {n} occupants; peak RSS grew {} KiB ({:.0} B per occupant)",
+        mem.retained_bytes, mem.rss_growth_kib, mem.rss_per_occupant
+    );
+
+    println!("applied: {applied:.0}");
+    println!("element: {element:.0}");
+    println!("bytes: {bytes:.0}");
+    println!("baseline: {baseline:.0}");
+    println!("bytes/baseline: {:.2}", bytes / baseline);
+    println!("memory per occupant: {:.0}", mem.per_occupant);
+}
+
+/// Runs one depth only, `rounds` times, for a profiler.
+fn profile(depth_name: &str, n: usize, rounds: usize) {
+    let now = Instant::now();
+    let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
+    for _ in 0..rounds {
+        let mut room = depth::joined_room(now);
+        match depth_name {
+            "applied" => {
+                for p in Phase::ALL {
+                    depth::applied(&mut room, depth::decoded(p, n), now);
+                }
+            }
+            "element" => {
+                for p in Phase::ALL {
+                    depth::element_depth(&mut room, depth::elements(p, n), now);
+                }
+            }
+            "bytes" => {
+                let mut decoder = PresenceDecoder::new();
+                for s in &stanzas {
+                    depth::bytes(&mut room, &mut decoder, s, now);
+                }
+            }
+            "baseline" => {
+                depth::baseline(&depth::baseline_stream(&stanzas.concat()));
+            }
+            other => panic!("unknown depth {other}"),
+        }
+    }
+}
