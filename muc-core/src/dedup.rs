@@ -17,11 +17,14 @@ use xmpp_parsers::message::Message;
 /// room, plus transit).
 const STAMP_TOLERANCE_SECS: i64 = 120;
 
+/// What is kept of one message. The ids are kept as hashes: the room
+/// chooses their length, and a ring of 512 megabyte-long ids is not what a
+/// dedup window should cost.
 #[derive(Debug)]
 struct Seen {
-    stanza_id: Option<Box<str>>,
-    origin_id: Option<Box<str>>,
-    msg_id: Option<Box<str>>,
+    stanza_id: Option<u64>,
+    origin_id: Option<u64>,
+    msg_id: Option<u64>,
     sender: Box<str>,
     body_hash: u64,
     at: ChronoDateTime<FixedOffset>,
@@ -96,21 +99,30 @@ impl Dedup {
         std::hash::Hasher::finish(&h)
     }
 
+    fn hash_id(&self, id: Option<&str>) -> Option<u64> {
+        id.map(|id| self.hasher.hash_one(id))
+    }
+
     /// Whether `k` was seen before; if not, remembers it.
     pub(crate) fn check_and_insert(&mut self, k: &Keys<'_>) -> bool {
         let body_hash = self.hash_body(k.body);
+        let (stanza_id, origin_id, msg_id) = (
+            self.hash_id(k.stanza_id),
+            self.hash_id(k.origin_id),
+            self.hash_id(k.msg_id),
+        );
         let dup = self.seen.iter().any(|s| {
-            if let (Some(a), Some(b)) = (&s.stanza_id, k.stanza_id) {
-                return &**a == b;
+            if let (Some(a), Some(b)) = (s.stanza_id, stanza_id) {
+                return a == b;
             }
             if *s.sender != *k.sender || s.body_hash != body_hash {
                 return false;
             }
-            if let (Some(a), Some(b)) = (&s.origin_id, k.origin_id) {
-                return &**a == b;
+            if let (Some(a), Some(b)) = (s.origin_id, origin_id) {
+                return a == b;
             }
-            if let (Some(a), Some(b)) = (&s.msg_id, k.msg_id) {
-                if &**a == b {
+            if let (Some(a), Some(b)) = (s.msg_id, msg_id) {
+                if a == b {
                     return true;
                 }
             }
@@ -121,9 +133,9 @@ impl Dedup {
                 self.seen.pop_front();
             }
             self.seen.push_back(Seen {
-                stanza_id: k.stanza_id.map(Into::into),
-                origin_id: k.origin_id.map(Into::into),
-                msg_id: k.msg_id.map(Into::into),
+                stanza_id,
+                origin_id,
+                msg_id,
                 sender: k.sender.into(),
                 body_hash,
                 at: k.at,

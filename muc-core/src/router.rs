@@ -50,6 +50,91 @@ impl Default for RouterConfig {
     }
 }
 
+/// Bounds on the router's output queues, which grow when the application
+/// does not poll while a room keeps sending. Past a bound, new items are
+/// dropped (counted in [`Router::dropped_events`] and
+/// [`Router::dropped_transmits`], and logged); `None` turns a bound off.
+///
+/// A driver that polls after every input never comes near them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueLimits {
+    /// Events waiting for [`Router::poll_event`] (default 65,536).
+    pub max_events: Option<usize>,
+    /// Stanzas waiting for [`Router::poll_transmit`] (default 65,536).
+    pub max_transmits: Option<usize>,
+}
+
+impl QueueLimits {
+    /// No bounds at all.
+    pub fn unlimited() -> QueueLimits {
+        QueueLimits {
+            max_events: None,
+            max_transmits: None,
+        }
+    }
+
+    /// Set the event queue bound.
+    pub fn with_max_events(mut self, max: Option<usize>) -> Self {
+        self.max_events = max;
+        self
+    }
+
+    /// Set the transmit queue bound.
+    pub fn with_max_transmits(mut self, max: Option<usize>) -> Self {
+        self.max_transmits = max;
+        self
+    }
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        QueueLimits {
+            max_events: Some(65_536),
+            max_transmits: Some(65_536),
+        }
+    }
+}
+
+/// A queue that drops what comes past its bound.
+#[derive(Debug)]
+struct Bounded<T> {
+    queue: VecDeque<T>,
+    max: Option<usize>,
+    dropped: u64,
+    what: &'static str,
+}
+
+impl<T> Bounded<T> {
+    fn new(max: Option<usize>, what: &'static str) -> Bounded<T> {
+        Bounded {
+            queue: VecDeque::new(),
+            max,
+            dropped: 0,
+            what,
+        }
+    }
+
+    fn push_back(&mut self, item: T) {
+        if self.max.is_some_and(|max| self.queue.len() >= max) {
+            if self.dropped == 0 || self.dropped.is_power_of_two() {
+                tracing::warn!(
+                    queue = self.what,
+                    dropped = self.dropped + 1,
+                    "output queue full (the application is not polling); dropping"
+                );
+            }
+            self.dropped += 1;
+            return;
+        }
+        self.queue.push_back(item);
+    }
+
+    fn pop_front(&mut self) -> Option<T> {
+        self.queue.pop_front()
+    }
+}
+
 #[derive(Debug)]
 struct PendingIq {
     request: RequestId,
@@ -73,8 +158,8 @@ pub struct Router {
     next_tracker: u64,
     next_room_seed: u64,
     pending: HashMap<String, PendingIq>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
+    transmits: Bounded<Transmit>,
+    events: Bounded<Event>,
     wall: Option<(Instant, DateTime)>,
 }
 
@@ -100,8 +185,8 @@ impl Router {
             next_request: 0,
             next_tracker: 0,
             pending: HashMap::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            transmits: Bounded::new(QueueLimits::default().max_transmits, "transmits"),
+            events: Bounded::new(QueueLimits::default().max_events, "events"),
             wall: None,
         }
     }
@@ -126,6 +211,30 @@ impl Router {
     /// Our full JID on the current stream.
     pub fn own_jid(&self) -> Option<&FullJid> {
         self.own_jid.as_ref()
+    }
+
+    /// Bounds the output queues (see [`QueueLimits`]).
+    pub fn set_queue_limits(&mut self, limits: QueueLimits) {
+        self.events.max = limits.max_events;
+        self.transmits.max = limits.max_transmits;
+    }
+
+    /// The bounds on the output queues.
+    pub fn queue_limits(&self) -> QueueLimits {
+        QueueLimits {
+            max_events: self.events.max,
+            max_transmits: self.transmits.max,
+        }
+    }
+
+    /// Events dropped because the event queue was full.
+    pub fn dropped_events(&self) -> u64 {
+        self.events.dropped
+    }
+
+    /// Stanzas dropped because the transmit queue was full.
+    pub fn dropped_transmits(&self) -> u64 {
+        self.transmits.dropped
     }
 
     // ----- outputs -----

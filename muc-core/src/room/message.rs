@@ -148,7 +148,10 @@ impl Room {
         nick == Some(me.nick())
     }
 
-    fn subject_message(&mut self, m: Message, nick: Option<String>) {
+    fn subject_message(&mut self, mut m: Message, nick: Option<String>) {
+        let mut left = self.options.limits.max_subject_len;
+        m.subjects
+            .retain(|_, text| super::cap_text(text, &mut left));
         let on_join = self.state == RoomState::History;
         self.state = RoomState::Live;
         let changed = self.subject != m.subjects || self.subject_setter != nick;

@@ -57,6 +57,96 @@ pub struct JoinOptions {
     pub show: Option<Show>,
     /// Our status text in the room.
     pub status: Option<String>,
+    /// What the room can make us keep (see [`RoomLimits`]).
+    pub limits: RoomLimits,
+}
+
+/// Bounds on the state a room can make us keep, so that a hostile or
+/// broken room cannot grow memory without end. What goes past a bound is
+/// ignored (and logged) or cut; `None` turns a bound off.
+///
+/// ```
+/// use muc_core::{JoinOptions, RoomLimits};
+/// let limits = RoomLimits::default().with_max_occupants(Some(10_000));
+/// let options = JoinOptions::default().limits(limits);
+/// assert_eq!(options.limits.max_occupants, Some(10_000));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RoomLimits {
+    /// Occupants kept besides the local user (default
+    /// [`DEFAULT_MAX_OCCUPANTS`](Self::DEFAULT_MAX_OCCUPANTS)). Presences
+    /// of new nicks past it are ignored: no occupant, no event, a log line.
+    pub max_occupants: Option<usize>,
+    /// Bytes of subject kept, all languages together (default 64 KiB);
+    /// a longer subject is cut at a character boundary.
+    pub max_subject_len: Option<usize>,
+    /// Bytes of `<status/>` text kept per occupant, all languages together
+    /// (default 1 KiB); longer texts are cut at a character boundary.
+    pub max_status_len: Option<usize>,
+}
+
+impl RoomLimits {
+    /// The default occupant bound: well above the largest public rooms.
+    pub const DEFAULT_MAX_OCCUPANTS: usize = 250_000;
+
+    /// No bounds at all.
+    pub fn unlimited() -> RoomLimits {
+        RoomLimits {
+            max_occupants: None,
+            max_subject_len: None,
+            max_status_len: None,
+        }
+    }
+
+    /// Set the occupant bound.
+    pub fn with_max_occupants(mut self, max: Option<usize>) -> Self {
+        self.max_occupants = max;
+        self
+    }
+
+    /// Set the subject bound (bytes).
+    pub fn with_max_subject_len(mut self, max: Option<usize>) -> Self {
+        self.max_subject_len = max;
+        self
+    }
+
+    /// Set the per-occupant status bound (bytes).
+    pub fn with_max_status_len(mut self, max: Option<usize>) -> Self {
+        self.max_status_len = max;
+        self
+    }
+}
+
+impl Default for RoomLimits {
+    fn default() -> Self {
+        RoomLimits {
+            max_occupants: Some(RoomLimits::DEFAULT_MAX_OCCUPANTS),
+            max_subject_len: Some(64 * 1024),
+            max_status_len: Some(1024),
+        }
+    }
+}
+
+/// Keeps what fits of `text` in the `left` bytes still allowed (cut at a
+/// character boundary); `false` when nothing is left for it. Used with
+/// `retain` over the languages of a subject or status.
+pub(crate) fn cap_text(text: &mut String, left: &mut Option<usize>) -> bool {
+    let Some(room) = left.as_mut() else {
+        return true;
+    };
+    if text.len() > *room {
+        if *room == 0 {
+            return false;
+        }
+        let mut cut = *room;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    *room -= text.len();
+    true
 }
 
 impl Default for JoinOptions {
@@ -70,6 +160,7 @@ impl Default for JoinOptions {
             discover: true,
             show: None,
             status: None,
+            limits: RoomLimits::default(),
         }
     }
 }
@@ -85,6 +176,7 @@ impl std::fmt::Debug for JoinOptions {
             .field("discover", &self.discover)
             .field("show", &self.show)
             .field("status", &self.status)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -123,6 +215,12 @@ impl JoinOptions {
     /// Turn feature discovery on join on or off.
     pub fn discover(mut self, on: bool) -> Self {
         self.discover = on;
+        self
+    }
+
+    /// Set the bounds on what the room can make us keep.
+    pub fn limits(mut self, limits: RoomLimits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -197,7 +295,7 @@ pub struct Room {
     join_deadline: Option<Instant>,
     entered_once: bool,
     /// Occupants before a suspension, to tell who came back.
-    before_resume: Option<Vec<OccupantRef>>,
+    before_resume: Option<crate::occupants::Departed>,
     ids: IdGenerator,
     own_jid: Option<FullJid>,
     wall: Option<(Instant, ChronoDateTime<FixedOffset>)>,
@@ -208,6 +306,8 @@ pub struct Room {
     pending_leave: Option<RoomRequest>,
     pending_subject: Option<(RoomRequest, String)>,
     disco_id: Option<String>,
+    /// The occupant limit was hit (logged once until there is room again).
+    occupants_full: bool,
 }
 
 impl Room {
@@ -251,6 +351,7 @@ impl Room {
             pending_leave: None,
             pending_subject: None,
             disco_id: None,
+            occupants_full: false,
         })
     }
 

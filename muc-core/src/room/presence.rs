@@ -18,6 +18,9 @@ use crate::occupant::{Occupant, OccupantRef};
 use crate::occupants::edit;
 use crate::requests::Response;
 
+/// The longest XEP-0421 occupant id kept (real ones are about 44 bytes).
+const MAX_OCCUPANT_ID_LEN: usize = 256;
+
 /// The parts of a presence the room logic uses, taken apart once.
 struct Parts {
     unavailable: bool,
@@ -49,7 +52,8 @@ impl Parts {
             item,
             status,
             destroy,
-            occupant_id: p.occupant_id,
+            // XEP-0421 ids are short hashes; a long one is not kept.
+            occupant_id: p.occupant_id.filter(|id| id.len() <= MAX_OCCUPANT_ID_LEN),
         }
     }
 
@@ -149,7 +153,11 @@ impl Room {
                 return;
             }
         }
-        let parts = Parts::of(p);
+        let mut parts = Parts::of(p);
+        let mut left = self.options.limits.max_status_len;
+        parts
+            .statuses
+            .retain_mut(|(_, text)| super::cap_text(text, &mut left));
         let self_code = parts.has(StatusCode::SELF_PRESENCE);
         match self.state {
             RoomState::Joining => {
@@ -162,6 +170,12 @@ impl Room {
                 };
                 if self_code || (ours_by_jid && nick == self.nick) {
                     self.enter(nick, parts, now);
+                } else if self.me.as_ref().is_some_and(|m| m.nick == nick) {
+                    // Rejoining: we are still listed under this nick, so
+                    // this is another session of ours (or a self-presence
+                    // without 110 that a later one will confirm). Listing
+                    // it as someone else would show our nick twice.
+                    tracing::debug!(room = %self.jid, %nick, "presence for our own nick during the rejoin, without 110; not listed");
                 } else {
                     self.occupant_presence(nick, parts);
                 }
@@ -251,7 +265,7 @@ impl Room {
             .self_ping
             .map(|c| crate::selfping::SelfPing::new(c, now));
         if let Some(before) = self.before_resume.take() {
-            for occupant in before {
+            for occupant in before.into_sorted() {
                 let mut gone = Arc::unwrap_or_clone(occupant);
                 gone.available = false;
                 gone.role = muc_xso::Role::None;
@@ -413,16 +427,29 @@ impl Room {
             self.emit_changes(&o, ch, cause);
             return;
         }
+        if self
+            .options
+            .limits
+            .max_occupants
+            .is_some_and(|max| self.occupants.len() >= max)
+        {
+            if !self.occupants_full {
+                self.occupants_full = true;
+                tracing::warn!(room = %self.jid, count = self.occupants.len(), "occupant limit reached; presences of new nicks are ignored");
+            } else {
+                tracing::trace!(room = %self.jid, %nick, "occupant limit reached; presence ignored");
+            }
+            return;
+        }
+        self.occupants_full = false;
         // A returning occupant after a rejoin keeps its key and makes no Join.
         let returning = self.before_resume.as_mut().and_then(|before| {
-            let pos = before.iter().position(|o| {
-                o.nick == nick
-                    && match (&o.occupant_id, &parts.occupant_id) {
-                        (Some(a), Some(b)) => **a == **b,
-                        _ => true,
-                    }
-            })?;
-            Some(before.remove(pos))
+            before.take(nick.as_str(), |o| {
+                match (&o.occupant_id, &parts.occupant_id) {
+                    (Some(a), Some(b)) => **a == **b,
+                    _ => true,
+                }
+            })
         });
         match returning {
             Some(mut o) => {
@@ -450,9 +477,38 @@ impl Room {
         let trust = self.trusts_occupant_id();
         // The 303 presence is unavailable: it renames, nothing else.
         let _ = apply(edit(&mut o), &mut parts, trust);
+        if self.me.as_ref().is_some_and(|me| me.nick == new) {
+            // Our nick cannot be another occupant's: the room is broken or
+            // lying. The old nick is gone, so that occupant left.
+            tracing::warn!(room = %self.jid, nick = %old, %new, "nick change onto our own nick; taken as a leave");
+            {
+                let m = edit(&mut o);
+                m.available = false;
+                m.role = muc_xso::Role::None;
+            }
+            self.events.push_back(RoomEvent::Leave {
+                occupant: o,
+                mode: LeaveMode::Normal,
+                cause: Cause::default(),
+                status: parts.status,
+            });
+            return;
+        }
         edit(&mut o).nick = new.clone();
         if let Some(ghost) = self.occupants.insert(o.clone()) {
-            tracing::warn!(room = %self.jid, nick = %new, key = %ghost.key(), "nick change onto an occupied nick; the old entry is dropped");
+            tracing::warn!(room = %self.jid, nick = %new, key = %ghost.key(), "nick change onto an occupied nick; the old entry leaves");
+            let mut ghost = ghost;
+            {
+                let m = edit(&mut ghost);
+                m.available = false;
+                m.role = muc_xso::Role::None;
+            }
+            self.events.push_back(RoomEvent::Leave {
+                occupant: ghost,
+                mode: LeaveMode::Normal,
+                cause: Cause::default(),
+                status: Vec::new(),
+            });
         }
         self.events.push_back(RoomEvent::NickChange {
             occupant: o,

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use muc_core::xmpp_parsers::stanza::Stanza;
 use muc_core::{Event, JoinOptions, RoomEvent, Router, RouterConfig};
 
+pub mod logs;
+
 pub const ME: &str = "hag66@shakespeare.lit/pda";
 
 pub struct Harness {

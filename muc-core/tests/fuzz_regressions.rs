@@ -1,0 +1,87 @@
+//! Inputs the `core_sequence` fuzz target (fuzz/) found to break an
+//! invariant, reduced by hand to the stanzas that matter. Each test names
+//! the invariant and the fix.
+
+mod common;
+
+use common::*;
+use muc_core::{Room, RoomEvent};
+
+const ROOM: &str = "room1@conference.localhost";
+
+fn live() -> Harness {
+    let mut h = Harness::with_own("alice@localhost/res-a");
+    h.join(ROOM, "Alice");
+    h.feed_all(&[
+        "<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>",
+        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>",
+        "<message from='room1@conference.localhost' type='groupchat'><subject/></message>",
+    ]);
+    h.take_events();
+    h.take_sent();
+    h
+}
+
+fn room(h: &Harness) -> &Room {
+    h.router.room(&ROOM.parse().unwrap()).expect("room")
+}
+
+/// Occupants are unique by occupant JID, and the local user is not among
+/// the others.
+fn assert_unique(h: &Harness) {
+    let occupants = room(h).occupants();
+    let mut nicks: Vec<&str> = occupants.iter().map(|o| o.nick()).collect();
+    nicks.sort_unstable();
+    let before = nicks.len();
+    nicks.dedup();
+    assert_eq!(before, nicks.len(), "two occupants share a nick: {nicks:?}");
+    let mut keys: Vec<_> = occupants.iter().map(|o| o.key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), occupants.len(), "two occupants share a key");
+}
+
+/// Found in the first seconds of fuzzing (a mutated Prosody capture): the
+/// room renames another occupant (303) onto the nick we hold. The table
+/// listed that occupant and us under one occupant JID. The rename cannot
+/// be applied, so it is taken as that occupant leaving.
+#[test]
+fn another_occupant_renamed_onto_our_nick() {
+    let mut h = live();
+    h.feed("<presence from='room1@conference.localhost/Bob' type='unavailable'><x xmlns='http://jabber.org/protocol/muc#user'><status code='303'/><item affiliation='member' role='participant' nick='Alice'/></x></presence>");
+    assert_unique(&h);
+    let names = h.event_names();
+    assert_eq!(names, ["Leave"], "{names:?}");
+    let r = room(&h);
+    assert_eq!(r.occupant_count(), 1);
+    assert!(r.occupant("Bob").is_none());
+    assert!(r.this_occupant().is_some_and(|me| me.nick() == "Alice"));
+    // The room still works.
+    h.feed("<presence from='room1@conference.localhost/Carol'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='none'/></x></presence>");
+    assert_eq!(h.event_names(), ["Join"]);
+    let _ = RoomEvent::Stale;
+}
+
+/// Found by the 10-minute run (a mutated ejabberd capture: the rejoin's
+/// self-presence with its muc#user namespace broken): while rejoining we
+/// are still `this_occupant`, and a presence for our nick without 110 was
+/// listed as a second occupant under our JID. It is not listed now; the
+/// real self-presence then resumes the room.
+#[test]
+fn presence_for_our_nick_without_110_while_rejoining() {
+    let mut h = live();
+    h.router.stream_lost(h.now);
+    h.router
+        .stream_established("alice@localhost/res-a".parse().unwrap(), h.now);
+    h.pump();
+    h.take_events();
+    h.feed("<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>");
+    h.feed("<presence from='room1@conference.localhost/Alice' id='join-b'><x xmlns='htvp://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>");
+    assert_unique(&h);
+    assert_eq!(room(&h).occupant_count(), 2, "Bob and us");
+    h.feed("<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>");
+    assert_unique(&h);
+    let names = h.event_names();
+    assert_eq!(names, ["Resumed"], "{names:?}");
+    assert!(room(&h).active());
+}
