@@ -22,7 +22,9 @@ pub struct Cause {
 }
 
 /// How a room was destroyed (XEP-0045 §10.9).
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Its `Debug` output hides the password.
+#[derive(Clone, PartialEq, Default)]
 pub struct Destruction {
     /// The alternate venue the owner named.
     pub alternate_venue: Option<Jid>,
@@ -30,6 +32,16 @@ pub struct Destruction {
     pub reason: Option<String>,
     /// The alternate venue's password.
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Destruction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destruction")
+            .field("alternate_venue", &self.alternate_venue)
+            .field("reason", &self.reason)
+            .field("password", &crate::secret::redacted(&self.password))
+            .finish()
+    }
 }
 
 /// A subject, by language (`""` for no language tag).

@@ -85,3 +85,27 @@ fn presence_for_our_nick_without_110_while_rejoining() {
     assert_eq!(names, ["Resumed"], "{names:?}");
     assert!(room(&h).active());
 }
+
+/// Found by the 10-minute run: a message whose body holds characters XML
+/// does not allow (NUL, other controls), as an application may pass them,
+/// made `Debug` of its `Transmit` panic inside minidom's serializer. A
+/// `Debug` impl must not panic (a logger calls it); it now says the stanza
+/// is not serializable.
+#[test]
+fn debug_of_a_transmit_with_control_characters_does_not_panic() {
+    let mut h = live();
+    let body = "\u{1}\0\0\u{4}";
+    h.router
+        .send_tracked(
+            &ROOM.parse().unwrap(),
+            muc_core::xmpp_parsers::message::Message::groupchat(None)
+                .with_body(Default::default(), body.into()),
+            None,
+            h.now,
+        )
+        .unwrap();
+    let t = h.router.poll_transmit().expect("the message");
+    let debug = format!("{t:?}");
+    assert!(debug.contains("not serializable"), "{debug}");
+    let _ = format!("{:?}", h.router);
+}

@@ -252,12 +252,36 @@ pub struct Transmit {
     pub tracker: Option<TrackerId>,
 }
 
+/// Whether `c` may appear in XML 1.0 text or attribute values.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether minidom can serialize `el` (it panics on text or attribute
+/// values with characters XML does not allow, such as NUL).
+pub(crate) fn serializable(el: &minidom::Element) -> bool {
+    el.attrs().iter().all(|(_, v)| v.chars().all(xml_char))
+        && el.nodes().all(|n| match n {
+            minidom::Node::Element(e) => serializable(e),
+            minidom::Node::Text(t) => t.chars().all(xml_char),
+        })
+}
+
 impl std::fmt::Debug for Transmit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let xml = match &self.stanza {
-            Stanza::Presence(p) => String::from(&minidom::Element::from(p.clone())),
-            Stanza::Message(m) => String::from(&minidom::Element::from(m.clone())),
-            Stanza::Iq(i) => String::from(&minidom::Element::from(i.clone())),
+        let el = match &self.stanza {
+            Stanza::Presence(p) => minidom::Element::from(p.clone()),
+            Stanza::Message(m) => minidom::Element::from(m.clone()),
+            Stanza::Iq(i) => minidom::Element::from(i.clone()),
+        };
+        // Debug must not panic, whatever text the application put in.
+        let xml = if serializable(&el) {
+            String::from(&el)
+        } else {
+            format!(
+                "<{} (not serializable: a character XML does not allow)/>",
+                el.name()
+            )
         };
         f.debug_struct("Transmit")
             .field("stanza", &crate::secret::scrub_xml(&xml))
