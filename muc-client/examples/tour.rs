@@ -378,7 +378,8 @@ async fn real(args: Args) -> Result<(), BoxError> {
         .await
     {
         Ok(t) => match tokio::time::timeout(Duration::from_secs(10), t.wait_final()).await {
-            Ok(state) => println!("== message: {state:?}"),
+            Ok(Ok(state)) => println!("== message: {state:?}"),
+            Ok(Err(e)) => println!("== message: {e}"),
             Err(_) => println!("== message: no reflection within 10 s"),
         },
         Err(e) => println!("== sending failed: {e}"),

@@ -61,6 +61,34 @@ async fn own_show_and_status_in_the_room() {
         (Some(&Show::Dnd), Some("busy"))
     );
     assert_eq!(broom.occupant("Alice").unwrap().status(), Some("busy"));
+    // Show and status can also come with the join (and every rejoin).
+    let bob_options = {
+        let mut o = JoinOptions::default();
+        o.show = Some(Show::Xa);
+        o.status = Some("lurking".into());
+        o
+    };
+    let (aroom2, fut) = alice
+        .join(room_jid("presence2"), "Alice", JoinOptions::default())
+        .unwrap();
+    if within("join", fut).await.unwrap().created {
+        within("instant", aroom2.create_instant()).await.unwrap();
+    }
+    let (_broom2, fut) = bob.join(room_jid("presence2"), "Bob", bob_options).unwrap();
+    within("join", fut).await.unwrap();
+    let bob_there = within("bob seen", async {
+        loop {
+            if let Some(o) = aroom2.occupant("Bob") {
+                return o;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        (bob_there.show(), bob_there.status()),
+        (Some(&Show::Xa), Some("lurking"))
+    );
 }
 
 #[tokio::test]

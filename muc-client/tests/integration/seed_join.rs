@@ -42,6 +42,7 @@ async fn second_join_and_non_bare_jid_are_errors() {
     let server = server(&["alice"]).await;
     let alice = login(&server, "alice").await;
     let (_room, _events, _) = join(&alice, "twice", "Alice").await;
+    assert_eq!(alice.rooms().len(), 1);
     let again = alice.join(room_jid("twice"), "Other", JoinOptions::default());
     assert!(
         matches!(again, Err(Error::Usage(UsageError::AlreadyJoined(_)))),
