@@ -62,11 +62,10 @@ async fn own_show_and_status_in_the_room() {
     );
     assert_eq!(broom.occupant("Alice").unwrap().status(), Some("busy"));
     // Show and status can also come with the join (and every rejoin).
-    let bob_options = {
-        let mut o = JoinOptions::default();
-        o.show = Some(Show::Xa);
-        o.status = Some("lurking".into());
-        o
+    let bob_options = JoinOptions {
+        show: Some(Show::Xa),
+        status: Some("lurking".into()),
+        ..JoinOptions::default()
     };
     let (aroom2, fut) = alice
         .join(room_jid("presence2"), "Alice", JoinOptions::default())
