@@ -61,10 +61,12 @@
 //! A driver task owns muc-core's [`Router`](muc_core::Router) and the
 //! transport; the handles send it commands. It runs `tokio::select!` over
 //! the commands, the transport and a sleep until the router's next
-//! deadline, and after each step writes what the router wants sent,
-//! completes futures and publishes events. Handles never block on it for
-//! a getter: rooms keep a snapshot that the driver refreshes before it
-//! publishes events. Every wait has a deadline (muc-core's, or
+//! deadline. After each step it writes what the router wants sent,
+//! refreshes the snapshots of the rooms the step touched, publishes the
+//! step's events and only then completes futures: when
+//! [`leave_and_wait`](Room::leave_and_wait) returns, [`joined`](Room::joined)
+//! is already false and the [`RoomEvent::Exit`] is in the stream. Handles
+//! never block on the driver for a getter. Every wait has a deadline (muc-core's, or
 //! [`JoinOptions::timeout`]), so nothing hangs, not even on tokio-xmpp's
 //! silent reconnects.
 //!

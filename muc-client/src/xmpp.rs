@@ -344,6 +344,15 @@ impl Service {
     /// `options.connect_timeout`. Once connected, a lost stream is noticed
     /// at once (rooms are suspended) and the service reconnects by itself
     /// (rooms with autorejoin are rejoined).
+    ///
+    /// This runs tokio-xmpp's `StanzaStream` (the layer under
+    /// `tokio_xmpp::Client`) with a login of our own: unlike `Client`, it
+    /// reports a lost stream instead of staying silent until the next
+    /// `Online`, a rejected password ends `connect` instead of being retried
+    /// forever, reconnect attempts back off from
+    /// `options.reconnect_delay` to `options.max_reconnect_delay`, and no
+    /// attempt outlives the service. To use a `Client` you built (for TLS),
+    /// see [`Service::from_client`].
     pub async fn connect(
         jid: impl IntoJid,
         password: impl Into<Password>,

@@ -283,3 +283,14 @@ async fn close_ends_streams_and_fails_what_is_pending() {
         "{info:?}"
     );
 }
+
+#[tokio::test]
+async fn connect_asks_for_a_resource() {
+    let server = server(&["alice"]).await;
+    let options = ConnectOptions {
+        resource: Some("laptop".into()),
+        ..fast()
+    };
+    let alice = login_with(&server, "alice", options).await;
+    assert_eq!(alice.own_jid().unwrap().resource().as_str(), "laptop");
+}
