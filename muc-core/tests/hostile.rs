@@ -30,6 +30,7 @@
 //! | 21 | a subject message claiming our nick | a subject change by us (the room is the only one who can send from our occupant JID) | `subject_claiming_our_nick` |
 //! | 22 | another occupant renamed (303) onto our nick | that occupant leaves; we keep our nick; occupants stay unique | fuzz_regressions.rs `another_occupant_renamed_onto_our_nick` |
 //! | 23 | an occupant renamed onto another occupant's nick | the displaced entry leaves (with a `Leave` event), then the rename | `nick_change_onto_an_occupied_nick` |
+//! | 23b | a presence for our nick before our 110 (another session of ours), or the room moving us onto an occupied nick | the other entry leaves (with a `Leave` event) when the nick becomes ours | `ghost_under_our_nick_leaves_with_an_event`; join.rs `our_nick_seen_before_110_is_not_a_second_occupant` |
 //! | 24 | a presence of type subscribe/probe, or from the bare room JID | ignored (logged); never an occupant | `odd_presence_types_and_the_bare_room_jid` |
 //! | 25 | two muc#user payloads in one presence | the first one counts | `two_muc_user_payloads_use_the_first` |
 //! | 26 | a ping flood from the room while the application does not poll | each answered; the transmit queue stops at `QueueLimits::max_transmits` and counts what it dropped | `ping_flood_with_nobody_polling_is_bounded` |
@@ -762,4 +763,26 @@ fn unpolled_events_are_bounded() {
     ));
     assert_eq!(h.router.dropped_events(), 10);
     assert_eq!(h.take_events().len(), max + 1);
+}
+
+#[test]
+fn ghost_under_our_nick_leaves_with_an_event() {
+    // Before our 110: a presence for our nick (ejabberd's other session).
+    let mut h = Harness::with_own("alice@localhost/res-a");
+    h.join(ROOM, "Alice");
+    h.feed_all(&[
+        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='none'/></x></presence>",
+        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='none'/><status code='110'/></x></presence>",
+    ]);
+    assert_eq!(h.event_names(), ["Join", "Leave", "Enter"]);
+    assert_eq!(room(&h).occupant_count(), 1);
+    // Live: the room moves us (110, no 303) onto Bob's nick.
+    let mut h = live();
+    h.feed(&format!(
+        "<presence from='{ROOM}/Bob'><x xmlns='{MUC_USER}'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>"
+    ));
+    assert_eq!(h.event_names(), ["Leave", "NickChange"]);
+    let r = room(&h);
+    assert_eq!(r.occupant_count(), 1);
+    assert_eq!(r.this_occupant().unwrap().nick(), "Bob");
 }

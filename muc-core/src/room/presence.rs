@@ -252,8 +252,9 @@ impl Room {
         me.nick = nick.clone();
         me.available = true;
         apply(&mut me, &mut parts, trust);
-        // A presence for our nick seen earlier was another session of ours.
-        self.occupants.remove(nick.as_str());
+        // A presence for our nick seen earlier was another session of ours:
+        // it was announced, so it leaves.
+        self.drop_ghost(nick.as_str());
         let requested = std::mem::replace(&mut self.nick, nick);
         let me = Arc::new(me);
         self.me = Some(me.clone());
@@ -329,11 +330,30 @@ impl Room {
         self.emit_changes(&me, ch, cause);
     }
 
+    /// Removes another occupant listed under our nick, with a `Leave`
+    /// (it was announced with a `Join`; the room now says the nick is ours).
+    fn drop_ghost(&mut self, nick: &str) {
+        if let Some(mut ghost) = self.occupants.remove(nick) {
+            tracing::debug!(room = %self.jid, %nick, "an occupant under our nick is us; it leaves the list");
+            {
+                let m = edit(&mut ghost);
+                m.available = false;
+                m.role = muc_xso::Role::None;
+            }
+            self.events.push_back(RoomEvent::Leave {
+                occupant: ghost,
+                mode: LeaveMode::Normal,
+                cause: Cause::default(),
+                status: Vec::new(),
+            });
+        }
+    }
+
     fn rename_me(&mut self, me: &mut OccupantRef, new: ResourcePart) {
         let old = std::mem::replace(&mut edit(me).nick, new.clone());
         self.nick = new.clone();
         // A ghost entry under our new nick (another session) goes away.
-        self.occupants.remove(new.as_str());
+        self.drop_ghost(new.as_str());
         self.events.push_back(RoomEvent::NickChange {
             occupant: me.clone(),
             old: old.as_str().to_owned(),
