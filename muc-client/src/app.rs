@@ -158,9 +158,13 @@ impl Service {
     /// stanzas and stream changes in through [`AppInbound`] (and gets back
     /// what is not MUC's), and writes what comes out of [`AppOutbound`].
     ///
-    /// The service does not answer pings or disco queries in this mode;
-    /// they come back to the application with everything else.
+    /// The service does not answer pings or disco queries, nor send an
+    /// initial presence, in this mode: the session is the application's.
     pub fn application_owned(options: ServiceOptions) -> (Service, AppLink) {
+        let options = ServiceOptions {
+            initial_presence: false,
+            ..options
+        };
         let (transport, far) = ChannelTransport::new(None);
         let FarSide {
             events,

@@ -8,13 +8,33 @@
 //! default), as long as any subscriber holds `capacity` or more unread
 //! events, the driver **stops reading from the transport**: the socket is
 //! not read, the server's queue (and TCP) hold the rest, memory stays
-//! bounded, and nothing is lost. It keeps running commands and timers
-//! meanwhile, so a handle that awaits a request while nobody reads the
-//! events does not deadlock: the request ends at its deadline. Reading
-//! resumes as soon as the slow subscriber has taken an event.
+//! bounded, and nothing is lost. Reading resumes as soon as the slow
+//! subscriber has taken an event. Commands and timers keep running
+//! meanwhile.
+//!
+//! One exception keeps this from deadlocking: while a handle awaits
+//! something only the transport can bring (a [`JoinFuture`](crate::JoinFuture),
+//! a request such as [`Room::set_role`](crate::Room::set_role), a
+//! [`MessageTracker`](crate::MessageTracker) wait,
+//! [`Service::wait_online`](crate::Service::wait_online)), the driver keeps
+//! reading even if a queue is full. So the natural
+//! `let events = room.events(); joined.await?;` works for a room with more
+//! occupants than `capacity`, and awaiting a request in the task that also
+//! reads the events never ends in a spurious timeout. Queues can then grow
+//! past `capacity` for as long as such waits last (they all have
+//! deadlines).
 //!
 //! With [`EventQueue::Unbounded`] the driver never pauses and queues grow
 //! as needed.
+//!
+//! A full queue that stays full for
+//! [`ServiceOptions::stall_after`](crate::ServiceOptions::stall_after)
+//! (10 s) is logged (`warn`). The subscription opened by
+//! [`Service::join`](crate::Service::join) (or by creating the service)
+//! that nobody took with `events()` is dropped at that point, with the
+//! warning: a program that never reads a room's events does not hold up
+//! the reading, nor fill memory. Streams that were taken are never
+//! dropped.
 //!
 //! # Several subscribers
 //!
@@ -37,6 +57,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use futures::Stream;
 use muc_core::{Invitation, RoomEvent};
@@ -115,6 +136,8 @@ struct Inner<T> {
     closed: bool,
     /// The stream was dropped: stop queueing for it.
     detached: bool,
+    /// Since when the queue holds `capacity` items or more.
+    full_since: Option<Instant>,
 }
 
 /// One subscriber's queue, shared by the driver (pushing) and the stream
@@ -134,6 +157,7 @@ impl<T> Queue<T> {
                 waker: None,
                 closed: false,
                 detached: false,
+                full_since: None,
             }),
             capacity,
             space,
@@ -154,6 +178,9 @@ impl<T> Queue<T> {
                 return !q.detached;
             }
             q.items.push_back(item);
+            if q.full_since.is_none() && self.capacity.is_some_and(|c| q.items.len() >= c) {
+                q.full_since = Some(Instant::now());
+            }
             q.waker.take()
         };
         if let Some(w) = waker {
@@ -196,6 +223,7 @@ impl<T> Queue<T> {
             let full = self.capacity.is_some_and(|c| q.items.len() >= c);
             q.items.clear();
             q.waker = None;
+            q.full_since = None;
             full
         };
         if was_full {
@@ -207,8 +235,12 @@ impl<T> Queue<T> {
         let mut q = self.lock();
         let len = q.items.len();
         if let Some(item) = q.items.pop_front() {
+            let was_full = self.capacity.is_some_and(|c| len >= c);
+            if self.capacity.is_some_and(|c| len - 1 < c) {
+                q.full_since = None;
+            }
             drop(q);
-            if self.capacity.is_some_and(|c| len >= c) {
+            if was_full {
                 self.space.notify_one();
             }
             return Poll::Ready(Some(item));
@@ -225,6 +257,10 @@ impl<T> Queue<T> {
 
     fn len(&self) -> usize {
         self.lock().items.len()
+    }
+
+    fn full_since(&self) -> Option<Instant> {
+        self.lock().full_since
     }
 }
 
@@ -296,6 +332,11 @@ impl<T> EventStream<T> {
     /// How many events wait to be taken.
     pub fn pending(&self) -> usize {
         self.queue.len()
+    }
+
+    /// Since when this stream holds its capacity or more.
+    pub(crate) fn full_since(&self) -> Option<Instant> {
+        self.queue.full_since()
     }
 }
 

@@ -12,6 +12,8 @@ use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
 use crate::error::{Error, Result};
+use crate::state::{WaitGuard, Waiters};
+use std::sync::Arc;
 
 /// What the room said when we entered.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +46,9 @@ pub struct JoinFuture {
     /// `join` works outside a runtime context.
     deadline: std::time::Instant,
     guard: Option<Pin<Box<Sleep>>>,
+    waiters: Arc<Waiters>,
+    /// Held while the future is being awaited (see `Waiters`).
+    waiting: Option<WaitGuard>,
 }
 
 impl fmt::Debug for JoinFuture {
@@ -53,7 +58,11 @@ impl fmt::Debug for JoinFuture {
 }
 
 impl JoinFuture {
-    pub(crate) fn new(rx: oneshot::Receiver<Result<Entered>>, timeout: Duration) -> JoinFuture {
+    pub(crate) fn new(
+        rx: oneshot::Receiver<Result<Entered>>,
+        timeout: Duration,
+        waiters: Arc<Waiters>,
+    ) -> JoinFuture {
         let limit = timeout
             .saturating_mul(2)
             .saturating_add(Duration::from_secs(5));
@@ -61,6 +70,8 @@ impl JoinFuture {
             rx,
             deadline: std::time::Instant::now() + limit,
             guard: None,
+            waiters,
+            waiting: None,
         }
     }
 }
@@ -70,9 +81,19 @@ impl Future for JoinFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Ok(result)) => return Poll::Ready(result),
-            Poll::Ready(Err(_)) => return Poll::Ready(Err(Error::Closed)),
+            Poll::Ready(Ok(result)) => {
+                self.waiting = None;
+                return Poll::Ready(result);
+            }
+            Poll::Ready(Err(_)) => {
+                self.waiting = None;
+                return Poll::Ready(Err(Error::Closed));
+            }
             Poll::Pending => {}
+        }
+        if self.waiting.is_none() {
+            let guard = self.waiters.enter();
+            self.waiting = Some(guard);
         }
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let guard = self

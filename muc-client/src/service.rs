@@ -14,7 +14,7 @@ use crate::events::{EventQueue, ServiceEvent, ServiceEvents, Subscribers};
 use crate::jids::{IntoJid, room_jid};
 use crate::join::JoinFuture;
 use crate::room::Room;
-use crate::state::{Command, Registry, RoomShared, Snapshot, Target};
+use crate::state::{Command, Registry, RoomShared, Snapshot, Target, Waiters};
 use crate::transport::Transport;
 
 /// Settings of a [`Service`], whatever its transport.
@@ -30,6 +30,15 @@ pub struct ServiceOptions {
     /// Answer XEP-0199 pings and disco#info queries addressed to us
     /// (library-owned transports only; default `true`).
     pub answer_iqs: bool,
+    /// Send an initial `<presence/>` on every new stream (default `true`;
+    /// off for [`Service::application_owned`], where presence is the
+    /// application's). Servers deliver messages sent to our bare JID, such
+    /// as direct invitations, only to available sessions (RFC 6121 §8.5.2.1).
+    pub initial_presence: bool,
+    /// How long an event queue may stay full before the driver logs a
+    /// warning, and before an initial subscription nobody took (see
+    /// [`events`](crate::events)) is dropped (default 10 s).
+    pub stall_after: Duration,
 }
 
 impl Default for ServiceOptions {
@@ -38,6 +47,8 @@ impl Default for ServiceOptions {
             events: EventQueue::default(),
             request_timeout: Duration::from_secs(30),
             answer_iqs: true,
+            initial_presence: true,
+            stall_after: Duration::from_secs(10),
         }
     }
 }
@@ -60,7 +71,8 @@ struct Inner {
     commands: mpsc::UnboundedSender<Command>,
     registry: Arc<Registry>,
     service_events: Arc<Subscribers<ServiceEvent>>,
-    initial_events: Mutex<Option<ServiceEvents>>,
+    initial_events: Arc<Mutex<Option<ServiceEvents>>>,
+    waiters: Arc<Waiters>,
     online: watch::Receiver<Option<FullJid>>,
     options: ServiceOptions,
     space: Arc<Notify>,
@@ -115,13 +127,16 @@ impl Service {
         let space = Arc::new(Notify::new());
         let registry = Arc::new(Registry::default());
         let service_events = Arc::new(Subscribers::new(options.events.capacity(), space.clone()));
-        let initial = service_events.subscribe();
+        let initial = Arc::new(Mutex::new(Some(service_events.subscribe())));
+        let waiters = Waiters::new(space.clone());
         let links = Links {
             commands: commands_rx,
             registry: registry.clone(),
             service_events: service_events.clone(),
+            service_initial: initial.clone(),
             online: online_tx,
             space: space.clone(),
+            waiters: waiters.clone(),
         };
         tokio::spawn(Driver::new(transport, links, options.clone()).run());
         Service {
@@ -129,7 +144,8 @@ impl Service {
                 commands: commands_tx,
                 registry,
                 service_events,
-                initial_events: Mutex::new(Some(initial)),
+                initial_events: initial,
+                waiters,
                 online: online_rx,
                 options,
                 space,
@@ -162,6 +178,7 @@ impl Service {
 
     /// Waits until a stream is up (at most `timeout`) and returns our JID.
     pub async fn wait_online(&self, timeout: Duration) -> Result<FullJid> {
+        let _waiting = self.inner.waiters.enter();
         let mut rx = self.inner.online.clone();
         let wait = async {
             rx.wait_for(Option::is_some)
@@ -253,10 +270,8 @@ impl Service {
             self.inner.registry.remove(&shared);
             return Err(Error::Closed);
         }
-        Ok((
-            Room::new(shared, self.clone()),
-            JoinFuture::new(rx, timeout),
-        ))
+        let fut = JoinFuture::new(rx, timeout, self.inner.waiters.clone());
+        Ok((Room::new(shared, self.clone()), fut))
     }
 
     /// The room `mucjid`, if it is joined or being joined.
@@ -289,6 +304,7 @@ impl Service {
         target: Target,
         call: impl FnOnce(&mut Router, Instant) -> Result<RequestId, UsageError> + Send + 'static,
     ) -> Result<Response> {
+        let _waiting = self.inner.waiters.enter();
         let (tx, rx) = oneshot::channel();
         self.send(Command::Request {
             target,
@@ -309,6 +325,7 @@ impl Service {
         target: Target,
         call: impl FnOnce(&mut Router, Instant) -> Result<(), UsageError> + Send + 'static,
     ) -> Result<()> {
+        let _waiting = self.inner.waiters.enter();
         let (tx, rx) = oneshot::channel();
         self.send(Command::Act {
             target,

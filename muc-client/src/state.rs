@@ -8,6 +8,7 @@
 //! ahead of an event still being read).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use muc_core::{
     Capabilities, JoinOptions, OccupantRef, Password, RequestId, Response, RoomEvent, RoomState,
     Router, Subject, TrackerId, UsageError,
 };
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, oneshot, watch};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::stanza::Stanza;
 
@@ -190,6 +191,48 @@ impl Registry {
 
     pub(crate) fn clear(&self) -> Vec<Arc<RoomShared>> {
         self.lock().drain().map(|(_, r)| r).collect()
+    }
+}
+
+/// How many handles are waiting for something only the driver can
+/// complete (a join, a request, a tracked message, the stream).
+///
+/// While any is, the driver keeps reading the transport even if an event
+/// queue is full: the answer it waits for may be behind the events nobody
+/// has read yet, and a task that awaits a join before it reads the join's
+/// events must not deadlock.
+pub(crate) struct Waiters {
+    count: AtomicUsize,
+    space: Arc<Notify>,
+}
+
+impl Waiters {
+    pub(crate) fn new(space: Arc<Notify>) -> Arc<Waiters> {
+        Arc::new(Waiters {
+            count: AtomicUsize::new(0),
+            space,
+        })
+    }
+
+    /// Someone starts waiting (until the guard is dropped).
+    pub(crate) fn enter(self: &Arc<Self>) -> WaitGuard {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        // A driver paused by backpressure must look again.
+        self.space.notify_one();
+        WaitGuard(self.clone())
+    }
+
+    pub(crate) fn any(&self) -> bool {
+        self.count.load(Ordering::SeqCst) > 0
+    }
+}
+
+/// One waiting handle; see [`Waiters`].
+pub(crate) struct WaitGuard(Arc<Waiters>);
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

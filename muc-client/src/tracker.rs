@@ -7,7 +7,10 @@ use jid::BareJid;
 use muc_core::{TrackerId, TrackerState};
 use tokio::sync::watch;
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
+use crate::state::Waiters;
 
 /// How long a tracked message is followed by default (as in the seed): a
 /// room that rewrites ids and bodies would otherwise make every tracker
@@ -49,6 +52,7 @@ pub struct MessageTracker {
     id: TrackerId,
     room: BareJid,
     rx: watch::Receiver<TrackerState>,
+    waiters: Arc<Waiters>,
 }
 
 impl fmt::Debug for MessageTracker {
@@ -66,8 +70,14 @@ impl MessageTracker {
         id: TrackerId,
         room: BareJid,
         rx: watch::Receiver<TrackerState>,
+        waiters: Arc<Waiters>,
     ) -> MessageTracker {
-        MessageTracker { id, room, rx }
+        MessageTracker {
+            id,
+            room,
+            rx,
+            waiters,
+        }
     }
 
     /// The tracker's id (as in [`RoomEvent::Tracker`](crate::RoomEvent::Tracker)).
@@ -99,6 +109,7 @@ impl MessageTracker {
         &self,
         mut pred: impl FnMut(&TrackerState) -> bool,
     ) -> Result<TrackerState> {
+        let _waiting = self.waiters.enter();
         let mut rx = self.rx.clone();
         let state = rx
             .wait_for(|s| pred(s))

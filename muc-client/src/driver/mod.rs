@@ -20,10 +20,10 @@ use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::stanza::Stanza;
 
 use crate::error::Error;
-use crate::events::{ServiceEvent, Subscribers};
+use crate::events::{ServiceEvent, ServiceEvents, Subscribers};
 use crate::join::Entered;
 use crate::service::ServiceOptions;
-use crate::state::{Command, Registry, RoomShared, Target, TrackerKey, TrackerSender};
+use crate::state::{Command, Registry, RoomShared, Target, TrackerKey, TrackerSender, Waiters};
 use crate::transport::{Receipt, Transport, TransportEvent};
 
 mod publish;
@@ -34,9 +34,6 @@ use publish::{Completion, Outgoing};
 const BATCH: usize = 128;
 /// How long closing waits for the rooms to confirm that we left.
 const LEAVE_ON_CLOSE: Duration = Duration::from_secs(2);
-/// How long reading may stay paused for a full event queue before the
-/// driver warns (an event stream that nobody reads, most likely).
-const STALL_WARNING: Duration = Duration::from_secs(10);
 
 /// A room the driver knows.
 struct Entry {
@@ -51,8 +48,11 @@ pub(crate) struct Links {
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) service_events: Arc<Subscribers<ServiceEvent>>,
+    /// The service's initial subscription, until `Service::events` takes it.
+    pub(crate) service_initial: Arc<std::sync::Mutex<Option<ServiceEvents>>>,
     pub(crate) online: watch::Sender<Option<FullJid>>,
     pub(crate) space: Arc<Notify>,
+    pub(crate) waiters: Arc<Waiters>,
 }
 
 pub(crate) struct Driver<T: Transport> {
@@ -128,9 +128,63 @@ impl<T: Transport> Driver<T> {
         }
     }
 
+    /// Whether to stop reading the transport: some subscriber is full and
+    /// no handle waits for something the reading could complete.
     fn paused(&self) -> bool {
-        self.links.service_events.any_full()
-            || self.rooms.values().any(|e| e.shared.events.any_full())
+        !self.links.waiters.any()
+            && (self.links.service_events.any_full()
+                || self.rooms.values().any(|e| e.shared.events.any_full()))
+    }
+
+    /// Since when the full initial subscriptions nobody took have been
+    /// full, with the room they belong to (`None`: the service's).
+    fn unclaimed_full(&self) -> Vec<(Option<BareJid>, Instant)> {
+        let service = self
+            .links
+            .service_initial
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|s| s.full_since())
+            .map(|t| (None, t));
+        let rooms = self.rooms.iter().filter_map(|(jid, e)| {
+            let since = e.shared.initial().as_ref().and_then(|s| s.full_since())?;
+            Some((Some(jid.clone()), since))
+        });
+        service.into_iter().chain(rooms).collect()
+    }
+
+    /// Drops initial subscriptions nobody took that have been full for
+    /// `stall_after`: a program that never reads a room's (or the
+    /// service's) events must not hold up the reading, or fill memory.
+    fn drop_unclaimed(&mut self, now: Instant) {
+        for (room, since) in self.unclaimed_full() {
+            if now.saturating_duration_since(since) < self.options.stall_after {
+                continue;
+            }
+            let pending = match &room {
+                None => self
+                    .links
+                    .service_initial
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .map(|stream| stream.pending()),
+                Some(jid) => self
+                    .rooms
+                    .get(jid)
+                    .and_then(|e| e.shared.initial().take())
+                    .map(|stream| stream.pending()),
+            };
+            if let Some(pending) = pending {
+                tracing::warn!(
+                    room = ?room.as_ref().map(ToString::to_string),
+                    pending,
+                    "nobody took this event stream (`events()`) and it has been full for {:?}; it is dropped",
+                    self.options.stall_after
+                );
+            }
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -140,16 +194,22 @@ impl<T: Transport> Driver<T> {
 
     pub(crate) async fn run(mut self) {
         loop {
+            self.drop_unclaimed(Instant::now());
             let paused = self.paused();
             self.note_pause(paused);
             let stall = self
                 .paused_since
                 .filter(|_| !self.stall_warned)
-                .map(|t| t + STALL_WARNING);
+                .map(|t| t + self.options.stall_after);
+            let unclaimed = self
+                .unclaimed_full()
+                .into_iter()
+                .map(|(_, t)| t + self.options.stall_after);
             let deadline = self
                 .next_deadline()
                 .into_iter()
                 .chain(stall)
+                .chain(unclaimed)
                 .min()
                 .map(tokio::time::Instant::from_std);
             let sleep = async {
@@ -206,7 +266,9 @@ impl<T: Transport> Driver<T> {
                 self.paused_since = Some(Instant::now());
                 self.stall_warned = false;
             }
-            (true, Some(since)) if !self.stall_warned && since.elapsed() >= STALL_WARNING => {
+            (true, Some(since))
+                if !self.stall_warned && since.elapsed() >= self.options.stall_after =>
+            {
                 tracing::warn!(
                     "an event queue has been full for {:?}: reading stays paused until its events are taken \
                      (drop event streams you do not read)",
@@ -330,7 +392,8 @@ impl<T: Transport> Driver<T> {
                     Ok(id) => {
                         let (tx, rx) = watch::channel(TrackerState::InFlight);
                         self.trackers.insert(id, tx);
-                        let tracker = crate::tracker::MessageTracker::new(id, room, rx);
+                        let waiters = self.links.waiters.clone();
+                        let tracker = crate::tracker::MessageTracker::new(id, room, rx, waiters);
                         self.completions.push(Completion::Other(Box::new(move || {
                             let _ = reply.send(Ok(tracker));
                         })));
@@ -356,6 +419,11 @@ impl<T: Transport> Driver<T> {
                 }
                 if let Some(wall) = wall_now() {
                     self.router.set_wall_clock(now, wall);
+                }
+                if self.options.initial_presence {
+                    // Before the rejoins: the session is available first.
+                    let presence = xmpp_parsers::presence::Presence::available();
+                    self.router.send_raw(Stanza::Presence(presence));
                 }
                 self.router.stream_established(jid.clone(), now);
                 for e in self.rooms.values_mut() {

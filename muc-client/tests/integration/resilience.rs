@@ -450,3 +450,117 @@ async fn self_ping_reports_stale_and_fresh() {
     wait_for(&mut events, "fresh", |e| matches!(e, RoomEvent::Fresh)).await;
     assert!(room.active());
 }
+
+#[tokio::test]
+async fn joining_a_room_bigger_than_the_queue_does_not_deadlock() {
+    // Bob's queues hold 4 events; the room has 12 occupants. Bob takes the
+    // stream, then awaits the join before reading anything (the seed's
+    // pattern): the join must still complete.
+    let names = [
+        "alice", "bob", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11",
+    ];
+    let server = server(&names).await;
+    let mut others = Vec::new();
+    for (i, name) in names.iter().enumerate().filter(|(_, n)| **n != "bob") {
+        let s = login(&server, name).await;
+        let (room, _ev, _) = join(&s, "crowd", &format!("N{i}")).await;
+        others.push((s, room));
+    }
+    let options = fast_with(ServiceOptions::default().events(EventQueue::Bounded(4)));
+    let bob = login_with(&server, "bob", options).await;
+    let (room, joined) = bob
+        .join(room_jid("crowd"), "Bob", JoinOptions::default())
+        .unwrap();
+    let mut events = room.events();
+    let entered = within("join despite a full queue", joined).await.unwrap();
+    assert_eq!(entered.occupant.nick(), "Bob");
+    assert_eq!(room.occupants().len(), 13);
+    // Every join is there, in order, nothing lost.
+    let seen = collect_until(&mut events, "enter", |e| {
+        matches!(e, RoomEvent::Enter { .. })
+    })
+    .await;
+    let joins = seen
+        .iter()
+        .filter(|e| matches!(e, RoomEvent::Join { .. }))
+        .count();
+    assert_eq!(joins, 12);
+    // A request awaited while events pile up does not time out either.
+    for (_, r) in &others {
+        r.send_message("noise").await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    within("request while full", room.room_info())
+        .await
+        .unwrap();
+    let _ = others;
+}
+
+#[tokio::test]
+async fn an_unclaimed_initial_subscription_is_dropped_after_a_while() {
+    const N: usize = 50;
+    let server = server(&["alice", "bob"]).await;
+    let alice = login(&server, "alice").await;
+    let options = fast_with(ServiceOptions {
+        events: EventQueue::Bounded(4),
+        stall_after: Duration::from_millis(300),
+        ..ServiceOptions::default()
+    });
+    let bob = login_with(&server, "bob", options).await;
+    let (aroom, _aev, _) = join(&alice, "ignored", "Alice").await;
+    // Bob joins and keeps the room, but never takes its events.
+    let (broom, joined) = bob
+        .join(room_jid("ignored"), "Bob", JoinOptions::default())
+        .unwrap();
+    within("join", joined).await.unwrap();
+    for i in 0..N {
+        aroom.send_message(format!("x{i}")).await.unwrap();
+    }
+    let last = aroom.send_tracked_message("last", None).await.unwrap();
+    within("reflection", last.wait_final()).await.unwrap();
+    // After the grace period the unread subscription is dropped and bob's
+    // service reads on: his room sees every message.
+    within("bob keeps up", async {
+        loop {
+            let seen = broom.occupant("Alice").is_some();
+            let mut probe = broom.events();
+            aroom.send_message("probe").await.unwrap();
+            if seen
+                && tokio::time::timeout(Duration::from_millis(200), probe.next())
+                    .await
+                    .is_ok()
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    // A stream taken later starts now (the dropped one is gone).
+    let mut later = broom.events();
+    aroom.send_message("after").await.unwrap();
+    let ev = wait_for(&mut later, "after", |e| {
+        body(e).is_some_and(|b| b == "after")
+    })
+    .await;
+    assert!(matches!(ev, RoomEvent::Message { .. }));
+}
+
+#[tokio::test]
+async fn connect_sends_an_initial_presence() {
+    let server = server(&["alice"]).await;
+    let rule = server.faults().add(
+        Rule::from_client()
+            .for_user("alice@localhost")
+            .when(|e: &Element| {
+                e.name() == "presence" && e.attr("to").is_none() && e.attr("type").is_none()
+            })
+            .then(Action::Delay(Duration::ZERO)),
+    );
+    let alice = login(&server, "alice").await;
+    assert!(
+        server.faults().wait_hits(rule, 1, WAIT).await,
+        "an initial presence was sent"
+    );
+    // Not in application-owned mode: presence is the application's there.
+    let _ = alice;
+}
