@@ -48,6 +48,7 @@ mod affiliation;
 mod codec;
 mod direct_invite;
 mod error;
+mod fast;
 pub mod forms;
 mod generic;
 pub mod ns;
