@@ -40,22 +40,23 @@ impl Capabilities {
         }
     }
 
-    /// May we kick `target`? A moderator may, but not an admin or owner
-    /// (§8.2), and not ourselves.
+    /// May we kick `target`? A moderator may, but not someone with a higher
+    /// affiliation than ours (§8.2: "A user cannot be kicked by a moderator
+    /// with a lower affiliation"), and not ourselves.
     pub fn may_kick(&self, target: &Occupant) -> bool {
         self.role == Role::Moderator
             && !target.is_self()
-            && target.affiliation() < Affiliation::Admin
+            && target.affiliation() <= self.affiliation
     }
 
-    /// May we grant or revoke voice for `target`? A moderator may, unless
-    /// the target's affiliation is at or above ours and is admin or owner
-    /// (§8.3, §8.4).
+    /// May we grant or revoke voice for `target`? A moderator may, but
+    /// never for an admin or owner, nor for someone with a higher
+    /// affiliation than ours (§8.4).
     pub fn may_change_voice(&self, target: &Occupant) -> bool {
         self.role == Role::Moderator
             && !target.is_self()
-            && (target.affiliation() < Affiliation::Admin
-                || target.affiliation() < self.affiliation)
+            && target.affiliation() < Affiliation::Admin
+            && target.affiliation() <= self.affiliation
     }
 
     /// May we grant or revoke moderator status for `target`? Admins and
@@ -141,6 +142,49 @@ mod tests {
         assert!(!p.may_set_subject());
         p.participants_set_subject = Some(true);
         assert!(p.may_set_subject());
+    }
+
+    fn occupant(affiliation: Affiliation, role: Role) -> Occupant {
+        Occupant {
+            key: crate::OccupantKey(1),
+            room: std::sync::Arc::new("r@s".parse().expect("jid")),
+            nick: "x".parse().expect("nick"),
+            real_jid: None,
+            affiliation,
+            role,
+            available: true,
+            show: None,
+            statuses: Vec::new(),
+            occupant_id: None,
+            is_self: false,
+        }
+    }
+
+    #[test]
+    fn kicking_and_voice_follow_affiliation_levels() {
+        let member_mod = caps(Role::Moderator, Affiliation::Member);
+        let admin = caps(Role::Moderator, Affiliation::Admin);
+        let owner = caps(Role::Moderator, Affiliation::Owner);
+        let participant = occupant(Affiliation::None, Role::Participant);
+        let admin_target = occupant(Affiliation::Admin, Role::Moderator);
+        let owner_target = occupant(Affiliation::Owner, Role::Moderator);
+        assert!(member_mod.may_kick(&participant));
+        assert!(
+            !member_mod.may_kick(&admin_target),
+            "§8.2: not a higher affiliation"
+        );
+        assert!(admin.may_kick(&admin_target));
+        assert!(!admin.may_kick(&owner_target));
+        assert!(owner.may_kick(&admin_target));
+        assert!(member_mod.may_change_voice(&participant));
+        assert!(
+            !owner.may_change_voice(&admin_target),
+            "§8.4: nobody revokes an admin's voice"
+        );
+        assert!(
+            !caps(Role::Participant, Affiliation::Owner).may_kick(&participant),
+            "only moderators kick"
+        );
     }
 
     #[test]

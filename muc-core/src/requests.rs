@@ -205,8 +205,11 @@ pub(crate) fn read_answer(kind: &Kind, payload: Option<Element>) -> Result<Respo
         }
         Kind::ReservedNick => {
             // §7.12: the nick is the name of the identity; none means none.
+            // An answer for another node (a server that ignores the node
+            // describes the room itself) names no reserved nick.
             let nick = payload
                 .and_then(|el| DiscoInfoResult::try_from(el).ok())
+                .filter(|r| r.node.as_deref() == Some(ns::ROOMUSER_ITEM_NODE))
                 .and_then(|r| r.identities.into_iter().find_map(|i| i.name))
                 .filter(|n| !n.is_empty());
             Ok(Response::ReservedNick(nick))

@@ -141,6 +141,19 @@ struct PendingIq {
     kind: Kind,
     to: Option<Jid>,
     deadline: Instant,
+    after: After,
+}
+
+/// What a successful answer means for a room we are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Nothing,
+    /// The configuration changed (a new room was just configured, whose
+    /// features could not be discovered while it was locked): ask again.
+    Rediscover,
+    /// The room is gone (initial configuration cancelled, §10.1.3), even if
+    /// the service sends us no unavailable presence.
+    Gone,
 }
 
 /// The MUC side of one XMPP session.
@@ -433,21 +446,27 @@ impl Router {
     /// Reads an invitation: `None` when `m` is none, `Err` when it is one
     /// that cannot be trusted.
     fn invitation(&self, m: &Message) -> Option<Result<Invitation, String>> {
-        match DirectInvite::find_in(&m.payloads) {
-            Some(Ok(x)) => {
-                return Some(Ok(Invitation {
-                    continues: x.continues(),
-                    room: x.jid,
-                    inviter: m.from.clone(),
-                    mode: InviteMode::Direct,
-                    reason: x.reason,
-                    password: x.password,
-                    thread: x.thread,
-                }));
-            }
-            Some(Err(e)) => return Some(Err(format!("invalid direct invitation: {e}"))),
-            None => {}
+        // A mediated invitation first: Prosody and ejabberd add a
+        // jabber:x:conference element beside the muc#user <invite/>, and
+        // only the latter names the inviter and carries the password.
+        if let Some(found) = self.mediated_invitation(m) {
+            return Some(found);
         }
+        match DirectInvite::find_in(&m.payloads)? {
+            Ok(x) => Some(Ok(Invitation {
+                continues: x.continues(),
+                room: x.jid,
+                inviter: m.from.clone(),
+                mode: InviteMode::Direct,
+                reason: x.reason,
+                password: x.password,
+                thread: x.thread,
+            })),
+            Err(e) => Some(Err(format!("invalid direct invitation: {e}"))),
+        }
+    }
+
+    fn mediated_invitation(&self, m: &Message) -> Option<Result<Invitation, String>> {
         let x = match UserExt::find_in(&m.payloads)? {
             Ok(x) => x,
             Err(e) => return Some(Err(format!("invalid muc#user payload: {e}"))),
@@ -581,6 +600,21 @@ impl Router {
                         Ok(payload) => requests::read_answer(&p.kind, payload),
                         Err((error, _)) => Err(RequestError::Server(ServerError::new(error))),
                     };
+                    let ok = outcome.is_ok();
+                    // The room's own reaction (rediscovery, a local exit)
+                    // comes before the request's answer.
+                    if ok && p.after != After::Nothing {
+                        if let Some(key) = from.as_ref().map(|f| Box::<str>::from(bare_str(f))) {
+                            if let Some(room) = self.rooms.get_mut(&key) {
+                                match p.after {
+                                    After::Rediscover => room.rediscover(),
+                                    After::Gone => room.gone(),
+                                    After::Nothing => {}
+                                }
+                            }
+                            self.collect(&key);
+                        }
+                    }
                     self.events.push_back(Event::Request {
                         id: p.request,
                         result: outcome,
@@ -676,6 +710,24 @@ impl Router {
         }
         self.collect(room.as_str());
         Ok(id)
+    }
+
+    /// Turns autorejoin on or off for a joined room (the seed's writable
+    /// `autorejoin`).
+    pub fn set_autorejoin(&mut self, room: &BareJid, on: bool) -> Result<(), UsageError> {
+        self.room_mut(room)?.set_autorejoin(on);
+        Ok(())
+    }
+
+    /// Changes the password used when the room is rejoined (the seed's
+    /// writable `password`).
+    pub fn set_password(
+        &mut self,
+        room: &BareJid,
+        password: Option<crate::Password>,
+    ) -> Result<(), UsageError> {
+        self.room_mut(room)?.set_password(password);
+        Ok(())
     }
 
     // ----- in-room actions -----
@@ -818,6 +870,15 @@ impl Router {
     // ----- IQ requests (joined or not) -----
 
     fn iq_request(&mut self, build: impl FnOnce(String) -> (Iq, Kind), now: Instant) -> RequestId {
+        self.iq_request_then(build, After::Nothing, now)
+    }
+
+    fn iq_request_then(
+        &mut self,
+        build: impl FnOnce(String) -> (Iq, Kind),
+        after: After,
+        now: Instant,
+    ) -> RequestId {
         let request = self.new_request();
         if !self.online {
             self.events.push_back(Event::Request {
@@ -835,6 +896,7 @@ impl Router {
                 kind,
                 to: iq.to().cloned(),
                 deadline: now + self.config.request_timeout,
+                after,
             },
         );
         self.transmits.push_back(Transmit {
@@ -917,24 +979,27 @@ impl Router {
 
     /// Submits a configuration form (see `RoomConfig::to_submit`).
     pub fn set_config(&mut self, room: &BareJid, form: DataForm, now: Instant) -> RequestId {
-        self.iq_request(
+        self.iq_request_then(
             |id| requests::owner(room, id, OwnerQuery::with_form(form), false),
+            After::Rediscover,
             now,
         )
     }
 
     /// Accepts the default configuration of a new room (instant room, §10.1.2).
     pub fn create_instant(&mut self, room: &BareJid, now: Instant) -> RequestId {
-        self.iq_request(
+        self.iq_request_then(
             |id| requests::owner(room, id, OwnerQuery::instant(), false),
+            After::Rediscover,
             now,
         )
     }
 
     /// Cancels the initial configuration of a new room (§10.1.3).
     pub fn cancel_config(&mut self, room: &BareJid, now: Instant) -> RequestId {
-        self.iq_request(
+        self.iq_request_then(
             |id| requests::owner(room, id, OwnerQuery::cancel(), false),
+            After::Gone,
             now,
         )
     }

@@ -358,3 +358,22 @@ fn messages_for_other_entities_are_given_back() {
         .is_some()
     );
 }
+
+#[test]
+fn mediated_invitation_with_a_conference_element_beside_it_stays_mediated() {
+    // Prosody and ejabberd add jabber:x:conference next to the muc#user invite.
+    let mut h = Harness::new();
+    h.feed("<message from='room@conference.localhost' to='hag66@shakespeare.lit/pda'><x xmlns='http://jabber.org/protocol/muc#user'><invite from='alice@localhost/x'><reason>join us</reason></invite><password>pw</password></x><x xmlns='jabber:x:conference' jid='room@conference.localhost'/></message>");
+    match &h.take_events()[..] {
+        [Event::Invitation(i)] => {
+            assert_eq!(i.mode, InviteMode::Mediated);
+            assert_eq!(
+                i.inviter.as_ref().map(|j| j.as_str()),
+                Some("alice@localhost/x")
+            );
+            assert_eq!(i.password.as_deref(), Some("pw"));
+            assert_eq!(i.reason.as_deref(), Some("join us"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

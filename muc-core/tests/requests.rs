@@ -382,3 +382,95 @@ fn own_presence_in_the_room() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn a_new_room_learns_its_features_once_configured() {
+    let mut h = online();
+    h.join_with(ROOM, "firstwitch", muc_core::JoinOptions::default());
+    let sent = h.take_sent();
+    let disco = sent
+        .iter()
+        .find_map(|s| match s {
+            Stanza::Iq(iq) => Some(iq.id().to_owned()),
+            _ => None,
+        })
+        .expect("a disco#info query with the join");
+    // The room does not exist yet.
+    h.feed(&format!("<iq from='coven@chat.shakespeare.lit' id='{disco}' type='error'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
+    h.feed("<presence from='coven@chat.shakespeare.lit/firstwitch'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/><status code='201'/></x></presence>");
+    assert!(h.router.room(&room()).unwrap().features().is_none());
+    let req = h.router.create_instant(&room(), h.now);
+    h.pump();
+    let (_, id) = sent_iq(&mut h);
+    h.feed(&format!(
+        "<iq from='coven@chat.shakespeare.lit' id='{id}' type='result'/>"
+    ));
+    assert_eq!(result_of(&mut h, req), Ok(Response::Done));
+    let (iq, disco) = sent_iq(&mut h);
+    assert!(iq.contains("disco#info"), "asked again once unlocked: {iq}");
+    h.feed(&format!("<iq from='coven@chat.shakespeare.lit' id='{disco}' type='result'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='http://jabber.org/protocol/muc'/><feature var='urn:xmpp:occupant-id:0'/><feature var='muc_moderated'/></query></iq>"));
+    let features = h
+        .router
+        .room(&room())
+        .unwrap()
+        .features()
+        .cloned()
+        .expect("known now");
+    assert!(features.occupant_id);
+    assert_eq!(features.moderated, Some(true));
+}
+
+#[test]
+fn cancelling_the_initial_configuration_ends_the_room() {
+    let mut h = online();
+    h.join(ROOM, "firstwitch");
+    h.feed("<presence from='coven@chat.shakespeare.lit/firstwitch'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/><status code='201'/></x></presence>");
+    h.take_events();
+    h.take_sent();
+    let req = h.router.cancel_config(&room(), h.now);
+    h.pump();
+    let (_, id) = sent_iq(&mut h);
+    // The service destroys the room but sends no unavailable presence.
+    h.feed(&format!(
+        "<iq from='coven@chat.shakespeare.lit' id='{id}' type='result'/>"
+    ));
+    let events = h.take_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::Room {
+                event: muc_core::RoomEvent::Exit {
+                    mode: muc_core::LeaveMode::Destroyed,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Request { id, result: Ok(Response::Done) } if *id == req))
+    );
+    assert!(h.router.room(&room()).is_none());
+}
+
+#[test]
+fn autorejoin_and_password_can_change_after_join() {
+    let mut h = online();
+    h.join(ROOM, "firstwitch");
+    h.feed("<presence from='coven@chat.shakespeare.lit/firstwitch'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>");
+    h.router
+        .set_password(&room(), Some("newsecret".into()))
+        .unwrap();
+    h.router.set_autorejoin(&room(), false).unwrap();
+    let r = h.router.room(&room()).unwrap();
+    assert!(!r.autorejoin());
+    assert_eq!(r.password().map(|p| p.expose()), Some("newsecret"));
+    assert!(
+        h.router
+            .set_autorejoin(&"nowhere@chat.shakespeare.lit".parse().unwrap(), true)
+            .is_err()
+    );
+}

@@ -846,6 +846,14 @@ impl Room {
         false
     }
 
+    /// The room was destroyed by our own request and sent no unavailable
+    /// presence (initial configuration cancelled, §10.1.3).
+    pub(crate) fn gone(&mut self) {
+        if self.state != RoomState::Exited {
+            self.exit_locally(LeaveMode::Destroyed);
+        }
+    }
+
     /// Asks the room for its features again (after a configuration change).
     pub(crate) fn rediscover(&mut self) {
         if self.options.discover && self.disco_id.is_none() {

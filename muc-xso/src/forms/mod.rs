@@ -50,7 +50,13 @@ pub(crate) fn text<'a>(form: &'a DataForm, var: &str) -> Option<&'a str> {
 }
 
 pub(crate) fn boolean(form: &DataForm, var: &str) -> Option<bool> {
-    match text(form, var)?.trim() {
+    let f = field(form, var)?;
+    // XEP-0004 §3.3: a boolean field without a value is false (Prosody
+    // sends unchecked options that way).
+    if f.values.is_empty() && f.type_ == FieldType::Boolean {
+        return Some(false);
+    }
+    match f.values.first()?.trim() {
         "1" | "true" => Some(true),
         "0" | "false" => Some(false),
         _ => None,

@@ -201,6 +201,21 @@ mod tests {
     }
 
     #[test]
+    fn a_boolean_without_value_is_false() {
+        let form = DataForm::new(
+            DataFormType::Form,
+            ns::ROOMCONFIG,
+            vec![xmpp_parsers::data_forms::Field::new(
+                "muc#roomconfig_membersonly",
+                FieldType::Boolean,
+            )],
+        );
+        let c = RoomConfig::from_form(form).unwrap();
+        assert_eq!(c.members_only(), Some(false));
+        assert_eq!(c.moderated(), None, "an absent field stays unknown");
+    }
+
+    #[test]
     fn wrong_form_type_is_rejected() {
         let form = DataForm::new(DataFormType::Form, ns::ROOMINFO, vec![]);
         assert!(matches!(
