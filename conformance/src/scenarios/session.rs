@@ -180,14 +180,20 @@ async fn self_ping_silent_removal(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         )
         .await?;
         wait_for(&mut aev, "bob's join", joined_event("Bob")).await?;
-        // Bob misses every presence the room sends him from now on: the
-        // kick reaches everyone but him.
+        // Bob misses every unavailable presence the room sends him from now
+        // on: the kick reaches everyone but him. (The filter stays: the
+        // rejoin has none, and bob's copy may come after alice's.)
         let room = aroom.mucjid().to_string();
-        let r = room.clone();
+        let dropped = Arc::new(AtomicU32::new(0));
+        let d = dropped.clone();
         proxy.set_filter(Some(Arc::new(move |s: &str| {
-            let from_room =
-                stanza_attr(s, "from").is_some_and(|f| f == r || f.starts_with(&format!("{r}/")));
-            if stanza_name(s) == "presence" && from_room {
+            let from_room = stanza_attr(s, "from")
+                .is_some_and(|f| f == room || f.starts_with(&format!("{room}/")));
+            if stanza_name(s) == "presence"
+                && stanza_attr(s, "type") == Some("unavailable")
+                && from_room
+            {
+                d.fetch_add(1, Ordering::Relaxed);
                 Edit::Drop
             } else {
                 Edit::Keep
@@ -195,7 +201,10 @@ async fn self_ping_silent_removal(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         })));
         within("the kick", aroom.kick("Bob", Some("you will not notice"))).await??;
         wait_leave(&mut aev, "Bob").await?;
-        proxy.set_filter(None);
+        eventually("bob's copy of the kick is dropped", || {
+            dropped.load(Ordering::Relaxed) > 0
+        })
+        .await?;
         ensure(broom.active(), || {
             "bob noticed the kick he was not told of".into()
         })?;
