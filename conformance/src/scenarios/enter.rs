@@ -211,7 +211,7 @@ async fn order(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         let (aroom, mut aev, guests) =
             room_with_guests(ctx, &alice, "Alice", &[(&carol, "Carol")]).await?;
         drop(guests);
-        aroom.set_subject("The order of things").await?;
+        within("the subject", aroom.set_subject("The order of things")).await??;
         say(&aroom, "said before").await?;
         let (broom, joined) = bob.join(aroom.mucjid().to_string().as_str(), "Bob", JoinOptions::default())?;
         let mut bev = broom.events();
@@ -313,7 +313,7 @@ async fn locked(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
                 Outcome::Pass
             }
             Ok(_) if ctx.backend() == Backend::Ejabberd => {
-                early.leave_and_wait().await?;
+                within("bob's leave", early.leave_and_wait()).await??;
                 Outcome::differs(
                     "ejabberd 23.01 never locks a new room: bob entered before the owner \
                      configured it, where §7.2.10/§10.1.1 require item-not-found \
@@ -849,7 +849,7 @@ async fn history_none(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let bob = connect(ctx, "bob").await?;
     let result: Result<Outcome, Error> = async {
         let aroom = room_with_history(ctx, &alice, &["n1", "n2"]).await?;
-        aroom.set_subject("Quiet please").await?;
+        within("the subject", aroom.set_subject("Quiet please")).await??;
         let events = entry_events(&bob, aroom.mucjid(), Some(History::none())).await?;
         let bodies = history_bodies(&events)?;
         ensure(bodies.is_empty(), || {

@@ -196,7 +196,7 @@ async fn five_users(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             ensure(seen == expected, || format!("U{i} sees {seen:?}"))?;
         }
         // U3 leaves; everyone else agrees.
-        rooms[3].0.leave_and_wait().await?;
+        within("U3's leave", rooms[3].0.leave_and_wait()).await??;
         for (i, (room, events)) in rooms.iter_mut().enumerate() {
             if i == 3 {
                 continue;
