@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use jid::ResourcePart;
+use jid::{Jid, ResourcePart, ResourceRef};
 use muc_xso::{DestroyNotification, StatusCode, UserChild, UserExt, UserItem};
 use xmpp_parsers::message::Lang;
 use xmpp_parsers::presence::{Show, Type as PresenceType};
@@ -33,7 +33,8 @@ struct Parts {
 }
 
 impl Parts {
-    fn of(p: IncomingPresence) -> Parts {
+    /// The parts, and the sender.
+    fn of(p: IncomingPresence) -> (Parts, Jid) {
         let mut item = None;
         let mut status = Vec::new();
         let mut destroy = None;
@@ -45,7 +46,7 @@ impl Parts {
                 _ => {}
             }
         }
-        Parts {
+        let parts = Parts {
             unavailable: p.type_ == PresenceType::Unavailable,
             show: p.show,
             statuses: p.statuses.into_iter().collect(),
@@ -54,7 +55,8 @@ impl Parts {
             destroy,
             // XEP-0421 ids are short hashes; a long one is not kept.
             occupant_id: p.occupant_id.filter(|id| id.len() <= MAX_OCCUPANT_ID_LEN),
-        }
+        };
+        (parts, p.from)
     }
 
     fn has(&self, code: StatusCode) -> bool {
@@ -140,20 +142,30 @@ impl Room {
             return;
         }
         self.activity(now);
-        let Some(nick) = p.from.resource().map(|r| r.to_owned()) else {
+        if p.from.resource().is_none() {
             // ejabberd speaks as the bare room JID (caps, leave notices):
             // that is the room itself, never an occupant.
             return;
-        };
+        }
         match p.type_ {
-            PresenceType::Error => return self.error_presence(p, &nick),
+            PresenceType::Error => {
+                if let Some(nick) = p.from.resource().map(|r| r.to_owned()) {
+                    self.error_presence(p, &nick);
+                }
+                return;
+            }
             PresenceType::None | PresenceType::Unavailable => {}
             _ => {
                 tracing::debug!(room = %self.jid, "presence of type {:?} from the room; ignored", p.type_);
                 return;
             }
         }
-        let mut parts = Parts::of(p);
+        // The nick stays borrowed from `from`: only a new occupant needs a
+        // copy of it.
+        let (mut parts, from) = Parts::of(p);
+        let Some(nick) = from.resource() else {
+            return;
+        };
         let mut left = self.options.limits.max_status_len;
         parts
             .statuses
@@ -168,9 +180,13 @@ impl Room {
                     (Some(own), Some(j)) => j.try_as_full().is_ok_and(|j| j == own),
                     _ => false,
                 };
-                if self_code || (ours_by_jid && nick == self.nick) {
-                    self.enter(nick, parts, now);
-                } else if self.me.as_ref().is_some_and(|m| m.nick == nick) {
+                if self_code || (ours_by_jid && nick.as_str() == self.nick.as_str()) {
+                    self.enter(nick.to_owned(), parts, now);
+                } else if self
+                    .me
+                    .as_ref()
+                    .is_some_and(|m| m.nick.as_str() == nick.as_str())
+                {
                     // Rejoining: we are still listed under this nick, so
                     // this is another session of ours (or a self-presence
                     // without 110 that a later one will confirm). Listing
@@ -186,7 +202,7 @@ impl Room {
                     .as_ref()
                     .is_some_and(|m| m.nick.as_str() == nick.as_str());
                 if is_me || self_code {
-                    self.self_presence(nick, parts);
+                    self.self_presence(nick.to_owned(), parts);
                 } else {
                     self.occupant_presence(nick, parts);
                 }
@@ -398,7 +414,7 @@ impl Room {
         self.fail_pending(RequestError::Invalid("left the room".into()));
     }
 
-    fn occupant_presence(&mut self, nick: ResourcePart, mut parts: Parts) {
+    fn occupant_presence(&mut self, nick: &ResourceRef, mut parts: Parts) {
         let trust = self.trusts_occupant_id();
         if parts.unavailable {
             if parts.has(StatusCode::NICK_CHANGED) {
@@ -408,7 +424,7 @@ impl Room {
                     .and_then(|i| i.nick.as_deref())
                     .and_then(|n| ResourcePart::new(n).ok());
                 if let Some(new) = new {
-                    return self.rename_occupant(&nick, new.into_owned(), parts);
+                    return self.rename_occupant(nick, new.into_owned(), parts);
                 }
                 tracing::warn!(room = %self.jid, %nick, "303 without a new nick; treated as a leave");
             }
@@ -480,7 +496,7 @@ impl Room {
                 self.emit_changes(&o, ch, cause);
             }
             None => {
-                let mut o = self.new_occupant(nick, false);
+                let mut o = self.new_occupant(nick.to_owned(), false);
                 apply(&mut o, &mut parts, trust);
                 let o = Arc::new(o);
                 self.occupants.insert(o.clone());
@@ -489,7 +505,7 @@ impl Room {
         }
     }
 
-    fn rename_occupant(&mut self, old: &ResourcePart, new: ResourcePart, mut parts: Parts) {
+    fn rename_occupant(&mut self, old: &ResourceRef, new: ResourcePart, mut parts: Parts) {
         let Some(mut o) = self.occupants.remove(old.as_str()) else {
             tracing::debug!(room = %self.jid, nick = %old, "nick change of an unknown occupant; ignored");
             return;
