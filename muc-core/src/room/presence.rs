@@ -115,7 +115,13 @@ fn apply(o: &mut Occupant, parts: &mut Parts, trust_occupant_id: bool) -> Change
             }
         }
     }
-    if !parts.unavailable && (o.show != parts.show || o.statuses != parts.statuses) {
+    if parts.unavailable {
+        // The exit message (§7.14) goes with the leave; `show` means nothing
+        // on an unavailable presence.
+        if !parts.statuses.is_empty() {
+            o.statuses = std::mem::take(&mut parts.statuses);
+        }
+    } else if o.show != parts.show || o.statuses != parts.statuses {
         o.show = parts.show.take();
         o.statuses = std::mem::take(&mut parts.statuses);
         ch.status = true;
@@ -391,6 +397,9 @@ impl Room {
             }
             m.role = muc_xso::Role::None;
             m.available = false;
+            if !parts.statuses.is_empty() {
+                m.statuses = std::mem::take(&mut parts.statuses);
+            }
         }
         let destroyed = parts.destroy.take().map(|d| Destruction {
             alternate_venue: d.jid,
