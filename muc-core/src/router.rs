@@ -151,8 +151,10 @@ enum After {
     /// The configuration changed (a new room was just configured, whose
     /// features could not be discovered while it was locked): ask again.
     Rediscover,
-    /// The room is gone (initial configuration cancelled, §10.1.3), even if
-    /// the service sends us no unavailable presence.
+    /// The room is gone (initial configuration cancelled, §10.1.3, or
+    /// destroyed, §10.9), even if the service sends us no unavailable
+    /// presence. If the stream is lost first, whether it is gone is
+    /// unknown, so the room is not rejoined (that could create it anew).
     Gone,
 }
 
@@ -317,11 +319,22 @@ impl Router {
     /// The stream is gone: requests fail, rooms suspend or exit.
     pub fn stream_lost(&mut self, now: Instant) {
         self.online = false;
+        let mut abandon = Vec::new();
         for (_, p) in self.pending.drain() {
+            if p.after == After::Gone {
+                if let Some(to) = &p.to {
+                    abandon.push(Box::<str>::from(bare_str(to)));
+                }
+            }
             self.events.push_back(Event::Request {
                 id: p.request,
                 result: Err(RequestError::Disconnected),
             });
+        }
+        for key in abandon {
+            if let Some(room) = self.rooms.get_mut(&key) {
+                room.abandon();
+            }
         }
         for room in self.rooms.values_mut() {
             room.stream_lost(now);
@@ -1018,7 +1031,7 @@ impl Router {
             reason,
             password,
         });
-        self.iq_request(|id| requests::owner(room, id, q, false), now)
+        self.iq_request_then(|id| requests::owner(room, id, q, false), After::Gone, now)
     }
 
     /// Fetches the registration form (§7.10).

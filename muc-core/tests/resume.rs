@@ -123,9 +123,15 @@ fn lost_again_during_the_rejoin() {
 }
 
 #[test]
-fn pending_join_fails_on_stream_loss() {
+fn pending_join_without_autorejoin_fails_on_stream_loss() {
     let mut h = Harness::new();
-    h.join("coven@chat.shakespeare.lit", "thirdwitch");
+    h.join_with(
+        "coven@chat.shakespeare.lit",
+        "thirdwitch",
+        muc_core::JoinOptions::default()
+            .discover(false)
+            .autorejoin(false),
+    );
     h.router.stream_lost(h.now);
     h.pump();
     assert!(matches!(
@@ -164,4 +170,103 @@ fn the_room_gone_on_rejoin_is_an_exit() {
     let names = h.event_names();
     assert_eq!(names, ["Error", "Exit"]);
     assert!(h.router.room(&ROOM.parse().unwrap()).is_none());
+}
+
+#[test]
+fn pending_join_with_autorejoin_is_sent_again_on_the_next_stream() {
+    let mut h = Harness::new();
+    h.join("coven@chat.shakespeare.lit", "thirdwitch");
+    h.take_sent();
+    h.router.stream_lost(h.now);
+    h.pump();
+    assert!(
+        h.room_events().is_empty(),
+        "no failure: the join waits for the next stream"
+    );
+    h.router.stream_established(ME.parse().unwrap(), h.now);
+    h.pump();
+    let sent = h.take_sent_xml();
+    assert!(
+        sent.iter()
+            .any(|s| s.contains("to='coven@chat.shakespeare.lit/thirdwitch'")
+                && s.contains("http://jabber.org/protocol/muc")),
+        "{sent:?}"
+    );
+    h.feed("<presence from='coven@chat.shakespeare.lit/thirdwitch'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/><status code='110'/></x></presence>");
+    assert_eq!(h.event_names(), ["Enter"]);
+}
+
+#[test]
+fn a_leave_in_flight_ends_the_room_when_the_stream_is_lost() {
+    let mut h = live_with_bob_and_carol();
+    let req = h.router.leave(&ROOM.parse().unwrap(), None, h.now).unwrap();
+    h.pump();
+    h.router.stream_lost(h.now);
+    h.pump();
+    let events = h.take_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            muc_core::Event::Room {
+                event: RoomEvent::Exit {
+                    mode: LeaveMode::Normal,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| matches!(e, muc_core::Event::Request { id, result: Ok(muc_core::Response::Left) } if *id == req)));
+    h.take_sent();
+    h.router.stream_established(OWN.parse().unwrap(), h.now);
+    h.pump();
+    assert!(h.take_sent().is_empty(), "the room we left is not rejoined");
+}
+
+#[test]
+fn a_nick_change_in_flight_fails_when_the_stream_is_lost() {
+    let mut h = live_with_bob_and_carol();
+    let req = h
+        .router
+        .set_nick(&ROOM.parse().unwrap(), "Alicia", h.now)
+        .unwrap();
+    h.pump();
+    h.router.stream_lost(h.now);
+    h.pump();
+    let events = h.take_events();
+    assert!(events.iter().any(|e| matches!(e, muc_core::Event::Request { id, result: Err(muc_core::RequestError::Disconnected) } if *id == req)), "{events:?}");
+}
+
+#[test]
+fn a_destroy_in_flight_is_not_followed_by_a_rejoin() {
+    let mut h = live_with_bob_and_carol();
+    let req = h
+        .router
+        .destroy(&ROOM.parse().unwrap(), None, None, None, h.now);
+    h.pump();
+    h.take_sent();
+    h.router.stream_lost(h.now);
+    h.pump();
+    let events = h.take_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            muc_core::Event::Room {
+                event: RoomEvent::Exit {
+                    mode: LeaveMode::Disconnected,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| matches!(e, muc_core::Event::Request { id, result: Err(muc_core::RequestError::Disconnected) } if *id == req)));
+    h.router.stream_established(OWN.parse().unwrap(), h.now);
+    h.pump();
+    assert!(
+        h.take_sent().is_empty(),
+        "rejoining could create the destroyed room anew"
+    );
 }

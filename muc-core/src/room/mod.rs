@@ -599,15 +599,29 @@ impl Room {
     ///
     /// Returns `true` when the room is dead and can be dropped.
     pub fn stream_lost(&mut self, _now: Instant) -> bool {
+        // We asked to leave: with the session gone we are out, and the room
+        // must not come back on the next stream.
+        if self.pending_leave.is_some() && self.state != RoomState::Exited {
+            self.exit_locally(LeaveMode::Normal);
+            return true;
+        }
         match self.state {
             RoomState::Exited => true,
             RoomState::Suspended => false,
             RoomState::Joining if !self.entered_once => {
-                self.fail_join(JoinError::Disconnected);
-                true
+                if self.options.autorejoin {
+                    // The join presence goes out again on the next stream;
+                    // the join's own deadline still bounds the wait.
+                    self.forget_trackers();
+                    false
+                } else {
+                    self.fail_join(JoinError::Disconnected);
+                    true
+                }
             }
             _ if self.options.autorejoin => {
                 self.forget_trackers();
+                self.fail_pending(RequestError::Disconnected);
                 self.state = RoomState::Suspended;
                 self.join_deadline = None;
                 self.selfping = None;
@@ -618,6 +632,15 @@ impl Room {
                 self.exit_locally(LeaveMode::Disconnected);
                 true
             }
+        }
+    }
+
+    /// The stream was lost while a request that may end the room (destroy)
+    /// was in flight: whether it happened is unknown, and rejoining could
+    /// create the room anew, so the room ends here.
+    pub(crate) fn abandon(&mut self) {
+        if self.state != RoomState::Exited {
+            self.exit_locally(LeaveMode::Disconnected);
         }
     }
 
