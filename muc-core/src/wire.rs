@@ -466,7 +466,8 @@ impl<'a> Parser<'_, 'a> {
                     }
                 }
                 Event::Text(t) => {
-                    if !plain(&t) && (!t.chars().all(xml_char) || t.contains("]]>")) {
+                    // `]]>` is plain ASCII, so it is checked on its own.
+                    if t.contains("]]>") || (!plain(&t) && !t.chars().all(xml_char)) {
                         return bail("text with a forbidden character");
                     }
                 }

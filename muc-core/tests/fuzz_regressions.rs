@@ -109,3 +109,22 @@ fn debug_of_a_transmit_with_control_characters_does_not_panic() {
     assert!(debug.contains("not serializable"), "{debug}");
     let _ = format!("{:?}", h.router);
 }
+
+/// Found by the `wire_presence` target (the fast presence decoder against
+/// the general path): `]]>` in the text of an ignored foreign element was
+/// let through by the fast path (the check sat behind the test for plain
+/// ASCII, and `]]>` is plain ASCII), while rxml, the parser under
+/// tokio-xmpp, rejects it as not well-formed. The fast path must never
+/// accept what the general path rejects.
+#[test]
+fn fast_presence_path_rejects_cdata_end_in_ignored_text() {
+    use muc_core::wire::PresenceDecoder;
+    let stanza = b"<presence from='room1@conference.localhost/Bob' id='join-b'><x xmlns='urn:example:not-muc'><item/>]]]]>]]</x></presence>";
+    let mut decoder = PresenceDecoder::new();
+    assert!(decoder.decode_general(stanza).is_err(), "not well-formed");
+    assert!(
+        decoder.decode_fast(stanza).is_err(),
+        "the fast path must hand it over"
+    );
+    assert!(decoder.decode(stanza).is_err());
+}
