@@ -3,6 +3,7 @@
 
 mod beyond;
 mod common;
+mod fault_matrix;
 mod resilience;
 mod seed_join;
 mod seed_room;
