@@ -102,5 +102,18 @@ fn presence(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, presence);
+/// `Room::occupants()` on a room of 10,000 (what muc-client copies into
+/// its room snapshot after each step).
+fn snapshot(c: &mut Criterion) {
+    let now = Instant::now();
+    let mut room = depth::joined_room(now);
+    depth::applied(&mut room, depth::decoded(Phase::Join, N), now);
+    assert_eq!(room.occupant_count(), N + 1);
+    let mut g = c.benchmark_group("room");
+    g.throughput(Throughput::Elements(N as u64 + 1));
+    g.bench_function("occupants-10k", |b| b.iter(|| room.occupants()));
+    g.finish();
+}
+
+criterion_group!(benches, presence, snapshot);
 criterion_main!(benches);

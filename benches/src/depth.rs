@@ -70,8 +70,48 @@ pub fn expected_events(n: usize) -> usize {
 pub struct PhaseRun {
     /// Wall time of the phase.
     pub time: Duration,
+    /// CPU time of this thread during the phase (Linux; zero elsewhere):
+    /// on a loaded machine it moves much less than the wall time.
+    pub cpu: Duration,
     /// Events polled from the room.
     pub events: usize,
+}
+
+/// CPU time of the calling thread so far (`/proc/thread-self/schedstat`,
+/// nanoseconds on the CPU); zero where that file does not exist.
+pub fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
+/// A running clock: wall and thread CPU time.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Clock {
+    /// Starts both clocks.
+    pub fn start() -> Clock {
+        Clock {
+            cpu: thread_cpu(),
+            wall: Instant::now(),
+        }
+    }
+
+    /// Stops both clocks.
+    pub fn stop(self, events: usize) -> PhaseRun {
+        let time = self.wall.elapsed();
+        PhaseRun {
+            time,
+            cpu: thread_cpu().saturating_sub(self.cpu),
+            events,
+        }
+    }
 }
 
 /// The stanzas of one phase, decoded by the fast path (for depth 1).
@@ -102,15 +142,15 @@ pub fn element(stanza: &str) -> Element {
 /// clock) applied to the room, events drained. Timed: `handle_presence`,
 /// polling and dropping the events, and dropping the consumed presence.
 pub fn applied(room: &mut Room, mut presences: Vec<IncomingPresence>, now: Instant) -> PhaseRun {
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut events = 0;
     for p in presences.drain(..) {
         events += apply(room, p, now);
     }
-    let time = start.elapsed();
+    let run = clock.stop(events);
     // The input vector's own buffer is freed after the clock stops.
     drop(presences);
-    PhaseRun { time, events }
+    run
 }
 
 /// Depth 2, `element`: from `minidom::Element` (built before the clock),
@@ -118,31 +158,31 @@ pub fn applied(room: &mut Room, mut presences: Vec<IncomingPresence>, now: Insta
 /// `IncomingPresence::from_presence` (muc-xso) and the room. Timed:
 /// everything from the element on.
 pub fn element_depth(room: &mut Room, mut elements: Vec<Element>, now: Instant) -> PhaseRun {
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut events = 0;
     for el in elements.drain(..) {
         let p = Presence::try_from(el).expect("presence");
         let p = IncomingPresence::from_presence(p).expect("MUC presence");
         events += apply(room, p, now);
     }
-    let time = start.elapsed();
+    let run = clock.stop(events);
     drop(elements);
-    PhaseRun { time, events }
+    run
 }
 
 /// Depth 2b, `typed`: from xmpp-parsers' [`Presence`] (what tokio-xmpp 6
 /// hands out: it decodes stanzas with xso straight from the stream),
 /// through `IncomingPresence::from_presence` (muc-xso) and the room.
 pub fn typed(room: &mut Room, mut presences: Vec<Presence>, now: Instant) -> PhaseRun {
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut events = 0;
     for p in presences.drain(..) {
         let p = IncomingPresence::from_presence(p).expect("MUC presence");
         events += apply(room, p, now);
     }
-    let time = start.elapsed();
+    let run = clock.stop(events);
     drop(presences);
-    PhaseRun { time, events }
+    run
 }
 
 /// Depth 3, `bytes`: each stanza's bytes, one call per stanza, through
@@ -155,16 +195,13 @@ pub fn bytes(
     stanzas: &[String],
     now: Instant,
 ) -> PhaseRun {
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut events = 0;
     for s in stanzas {
         let p = decoder.decode(s.as_bytes()).expect("presence");
         events += apply(room, p, now);
     }
-    PhaseRun {
-        time: start.elapsed(),
-        events,
-    }
+    clock.stop(events)
 }
 
 /// Depth 4, `baseline`: quick-xml's `NsReader` over `stream` (the header

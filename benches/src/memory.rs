@@ -9,8 +9,8 @@
 use std::alloc::System;
 use std::time::Instant;
 
-use muc_core::wire::PresenceDecoder;
 use cap::Cap;
+use muc_core::wire::PresenceDecoder;
 
 use crate::depth;
 use crate::workload::Phase;

@@ -251,6 +251,21 @@ fn hostile_inputs() {
         "<presence from='r@s/n'><c xmlns='urn:c'>&#xD800;</c></presence>".into(),
         "<presence from='r@s/n'><1c xmlns='urn:c'/></presence>".into(),
         "<presence from='r@s/n'>text</presence>".into(),
+        "<presence from='r@s/n'><status>a</show></presence>".into(),
+        "<presence from='r@s/n'><show>away</status></presence>".into(),
+        "<presence from='r@s/n'><status>a</status ></presence >".into(),
+        "<presence from='r@s/n'></presence></presence>".into(),
+        "<presence from='r@s/n'><x xmlns='http://jabber.org/protocol/muc#user'><item></x></item></presence>".into(),
+        format!(
+            "<presence from='r@s/n'><c xmlns='urn:c'>{}{}</c></presence>",
+            "<d>".repeat(40),
+            "</d>".repeat(40)
+        ),
+        format!(
+            "<presence from='r@s/n'><c xmlns='urn:c'>{}{}</c></presence>",
+            "<d>".repeat(10),
+            "</d>".repeat(10)
+        ),
         "\u{feff}<presence from='r@s/n'/>".into(),
         // invalid presence attributes and children
         "<presence from='@@' />".into(),

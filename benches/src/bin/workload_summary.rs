@@ -12,8 +12,10 @@
 //!
 //! Each throughput is `3N / (join + status + leave time)` for one run of
 //! the whole workload on a fresh room, the median over `--rounds` runs
-//! (default 7) after one warm-up run. Details (per phase, spread, RSS) go
-//! to stderr. `cargo run -p benches --release --bin workload-summary`.
+//! (default 7) after one warm-up run. Times are wall-clock; with `--cpu`
+//! they are the thread's CPU time instead (steadier on a busy machine).
+//! Details (per phase, spread, the other clock, RSS) go to stderr.
+//! `cargo run -p benches --release --bin workload-summary`.
 
 use std::time::{Duration, Instant};
 
@@ -34,7 +36,13 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Runs `round` (one whole workload: three phases) `rounds` times after a
 /// warm-up; returns the median throughput and the per-phase medians.
-fn measure(name: &str, n: usize, rounds: usize, mut round: impl FnMut() -> [PhaseRun; 3]) -> f64 {
+fn measure(
+    name: &str,
+    n: usize,
+    rounds: usize,
+    cpu_clock: bool,
+    mut round: impl FnMut() -> [PhaseRun; 3],
+) -> f64 {
     let check = |runs: &[PhaseRun; 3]| {
         let events: usize = runs.iter().map(|r| r.events).sum();
         assert_eq!(
@@ -45,14 +53,18 @@ fn measure(name: &str, n: usize, rounds: usize, mut round: impl FnMut() -> [Phas
     };
     check(&round());
     let mut totals = Vec::with_capacity(rounds);
+    let mut cpu_totals = Vec::with_capacity(rounds);
     let mut phases: [Vec<f64>; 3] = Default::default();
     for _ in 0..rounds {
         let runs = round();
         check(&runs);
-        let sum: Duration = runs.iter().map(|r| r.time).sum();
-        totals.push(3.0 * n as f64 / sum.as_secs_f64());
+        let wall: Duration = runs.iter().map(|r| r.time).sum();
+        let cpu: Duration = runs.iter().map(|r| r.cpu).sum();
+        let pick = |r: &PhaseRun| if cpu_clock { r.cpu } else { r.time };
+        totals.push(3.0 * n as f64 / if cpu_clock { cpu } else { wall }.as_secs_f64());
+        cpu_totals.push(3.0 * n as f64 / cpu.as_secs_f64());
         for (i, r) in runs.iter().enumerate() {
-            phases[i].push(n as f64 / r.time.as_secs_f64());
+            phases[i].push(n as f64 / pick(r).as_secs_f64());
         }
     }
     let (min, max) = totals
@@ -60,11 +72,12 @@ fn measure(name: &str, n: usize, rounds: usize, mut round: impl FnMut() -> [Phas
         .fold((f64::MAX, 0f64), |(lo, hi), t| (lo.min(*t), hi.max(*t)));
     let med = median(&mut totals);
     eprintln!(
-        "# {name}: join {:.0}/s, status {:.0}/s, leave {:.0}/s; total median {med:.0}/s over {rounds} rounds (spread {:.1}%)",
+        "# {name}: join {:.0}/s, status {:.0}/s, leave {:.0}/s; total median {med:.0}/s over {rounds} rounds (spread {:.1}%, best {max:.0}/s); by thread CPU time {:.0}/s",
         median(&mut phases[0]),
         median(&mut phases[1]),
         median(&mut phases[2]),
-        (max - min) / min * 100.0
+        (max - min) / min * 100.0,
+        median(&mut cpu_totals),
     );
     med
 }
@@ -73,6 +86,7 @@ fn main() {
     let mut n = N;
     let mut rounds = 7;
     let mut only: Option<String> = None;
+    let mut cpu_clock = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -89,23 +103,24 @@ fn main() {
                     .expect("--rounds <count>")
             }
             "--only" => only = args.next(),
+            "--cpu" => cpu_clock = true,
             _ => {
                 eprintln!(
-                    "usage: workload-summary [--n <occupants>] [--rounds <runs>] [--only applied|element|bytes|baseline]"
+                    "usage: workload-summary [--n <occupants>] [--rounds <runs>] [--only applied|element|bytes|baseline] [--cpu]"
                 );
                 std::process::exit(2);
             }
         }
     }
     if let Some(only) = only {
-        return profile(&only, n, rounds);
+        return profile(&only, n, rounds, cpu_clock);
     }
     // Memory first, while the peak RSS is still that of a fresh process.
     let mem = memory::per_occupant(&GLOBAL, n);
     let now = Instant::now();
     let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
 
-    let applied = measure("applied", n, rounds, || {
+    let applied = measure("applied", n, rounds, cpu_clock, || {
         let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::decoded(*p, n)).collect();
         let mut room = depth::joined_room(now);
         let mut runs = inputs
@@ -118,7 +133,7 @@ fn main() {
         ]
     });
 
-    let element = measure("element", n, rounds, || {
+    let element = measure("element", n, rounds, cpu_clock, || {
         let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::elements(*p, n)).collect();
         let mut room = depth::joined_room(now);
         let mut runs = inputs
@@ -131,7 +146,7 @@ fn main() {
         ]
     });
 
-    let bytes = measure("bytes", n, rounds, || {
+    let bytes = measure("bytes", n, rounds, cpu_clock, || {
         let mut room = depth::joined_room(now);
         let mut decoder = PresenceDecoder::new();
         let mut runs = stanzas
@@ -146,12 +161,16 @@ fn main() {
 
     let all: Vec<String> = stanzas.concat();
     let stream = depth::baseline_stream(&all);
-    let baseline = measure("baseline", n, rounds, || {
-        let start = Instant::now();
+    let baseline = measure("baseline", n, rounds, cpu_clock, || {
+        let clock = depth::Clock::start();
         let seen = depth::baseline(&stream);
         assert_eq!(seen, 3 * n);
-        let t = start.elapsed() / 3;
-        let r = PhaseRun { time: t, events: n };
+        let whole = clock.stop(n);
+        let r = PhaseRun {
+            time: whole.time / 3,
+            cpu: whole.cpu / 3,
+            events: n,
+        };
         [r, r, r]
     });
 
@@ -168,33 +187,38 @@ fn main() {
     println!("memory per occupant: {:.0}", mem.per_occupant);
 }
 
-/// Runs one depth only, `rounds` times, for a profiler.
-fn profile(depth_name: &str, n: usize, rounds: usize) {
+/// Runs one depth only, `rounds` times (for a profiler, or to compare
+/// two builds), and prints its line.
+fn profile(depth_name: &str, n: usize, rounds: usize, cpu_clock: bool) {
     let now = Instant::now();
     let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
-    for _ in 0..rounds {
+    let stream = depth::baseline_stream(&stanzas.concat());
+    let rate = measure(depth_name, n, rounds, cpu_clock, || {
         let mut room = depth::joined_room(now);
-        match depth_name {
-            "applied" => {
-                for p in Phase::ALL {
-                    depth::applied(&mut room, depth::decoded(p, n), now);
+        let mut decoder = PresenceDecoder::new();
+        let mut runs = Phase::ALL
+            .iter()
+            .zip(&stanzas)
+            .map(|(p, s)| match depth_name {
+                "applied" => depth::applied(&mut room, depth::decoded(*p, n), now),
+                "element" => depth::element_depth(&mut room, depth::elements(*p, n), now),
+                "bytes" => depth::bytes(&mut room, &mut decoder, s, now),
+                "baseline" => {
+                    let clock = depth::Clock::start();
+                    // A third of the stream per phase.
+                    let seen = depth::baseline(&stream);
+                    let mut r = clock.stop(seen / 3);
+                    r.time /= 3;
+                    r.cpu /= 3;
+                    r
                 }
-            }
-            "element" => {
-                for p in Phase::ALL {
-                    depth::element_depth(&mut room, depth::elements(p, n), now);
-                }
-            }
-            "bytes" => {
-                let mut decoder = PresenceDecoder::new();
-                for s in &stanzas {
-                    depth::bytes(&mut room, &mut decoder, s, now);
-                }
-            }
-            "baseline" => {
-                depth::baseline(&depth::baseline_stream(&stanzas.concat()));
-            }
-            other => panic!("unknown depth {other}"),
-        }
-    }
+                other => panic!("unknown depth {other}"),
+            });
+        [
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+            runs.next().unwrap(),
+        ]
+    });
+    println!("{depth_name}: {rate:.0}");
 }
