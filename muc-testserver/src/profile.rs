@@ -105,7 +105,8 @@ impl Profile {
         }
     }
 
-    /// Error text and type for a join to a full room.
+    /// Error type and text for a join to a full room; the condition is
+    /// [`room_full_condition`](Self::room_full_condition).
     pub fn room_full_error(self) -> (&'static str, &'static str) {
         match self {
             Profile::Prosody => (
@@ -113,6 +114,15 @@ impl Profile {
                 "The room has reached its maximum number of occupants",
             ),
             Profile::Ejabberd => ("wait", "Too many users in this conference"),
+        }
+    }
+
+    /// Error condition for a join to a full room: `service-unavailable`
+    /// (§7.2.9) or ejabberd's `resource-constraint`.
+    pub fn room_full_condition(self) -> &'static str {
+        match self {
+            Profile::Prosody => "service-unavailable",
+            Profile::Ejabberd => "resource-constraint",
         }
     }
 
@@ -125,6 +135,43 @@ impl Profile {
                 "Only occupants are allowed to send messages to the conference",
             ),
         }
+    }
+
+    /// Error type and text (condition `not-acceptable`) for an IQ to an
+    /// occupant JID, a self-ping included, from someone who is not an
+    /// occupant (XEP-0410 reads it as "not joined").
+    pub fn not_occupant_query_error(self) -> (&'static str, &'static str) {
+        match self {
+            Profile::Prosody => ("cancel", "You are not currently connected to this chat"),
+            Profile::Ejabberd => (
+                "modify",
+                "Only occupants are allowed to send queries to the conference",
+            ),
+        }
+    }
+
+    /// Error text (condition `item-not-found`) for an IQ or a private
+    /// message to a nick nobody has.
+    pub fn recipient_not_in_room_text(self) -> &'static str {
+        match self {
+            Profile::Prosody => "Recipient not in room",
+            Profile::Ejabberd => "Recipient is not in the conference room",
+        }
+    }
+
+    /// disco#info on a room with a node: Prosody answers (an identity with
+    /// the reserved nick for `x-roomuser-item`, §7.12, an empty query
+    /// otherwise); ejabberd answers `item-not-found` ("Invalid node name").
+    pub fn answers_disco_nodes(self) -> bool {
+        self == Profile::Prosody
+    }
+
+    /// Who may read an affiliation list: Prosody's rule (the requester's
+    /// affiliation at or above the list's, and at least admin; or a member
+    /// of a members-only, non-anonymous room) instead of ejabberd's (admins
+    /// and owners read every list).
+    pub fn list_needs_equal_rank(self) -> bool {
+        self == Profile::Prosody
     }
 
     /// Becoming semi-anonymous again sends 173 with 104 (Prosody) or 173

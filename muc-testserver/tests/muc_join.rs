@@ -84,12 +84,15 @@ async fn reserved_room_form_and_cancel() {
     ] {
         assert!(vars.contains(&v), "{v} missing");
     }
-    // Cancelling the initial configuration destroys the room.
+    // Cancelling the initial configuration: success, and the room stays,
+    // locked, with its owner (as on Prosody; see tests/parity.rs).
     let r = alice
         .iq(&format!("<iq type='set' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='cancel'/></query></iq>"))
         .await;
     assert_eq!(r.attr("type"), Some("result"));
-    assert!(server.room("room").is_none());
+    let room = server.room("room").expect("the room stays");
+    assert!(room.locked);
+    assert_eq!(room.occupants.len(), 1);
 }
 
 #[tokio::test]

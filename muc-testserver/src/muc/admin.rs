@@ -6,11 +6,12 @@ use minidom::Element;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{
-    Affiliation, Denied, Role, check_affiliation_change, check_role_change, default_role,
-    may_read_affiliation_list,
+    Affiliation, Denied, ListAccess, Role, check_affiliation_change, check_role_change,
+    default_role, may_read_affiliation_list,
 };
 use super::room::{Actor, Removal, Room};
-use crate::stanza::{ElementExt, NS_MUC_ADMIN, el, iq_result};
+use crate::profile::Profile;
+use crate::stanza::{ElementExt, NS_MUC_ADMIN, el, error_element, error_reply, iq_result};
 
 /// One requested change.
 enum Change {
@@ -217,13 +218,28 @@ impl Room {
                 out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
                 return;
             };
-            if !may_read_affiliation_list(actor_aff, aff, self.config.members_only) {
-                out.push(self.error(
-                    iq,
-                    ErrorType::Auth,
-                    DefinedCondition::Forbidden,
-                    Some("Administrator privileges required"),
-                ));
+            let access = ListAccess {
+                prosody: self.profile.list_needs_equal_rank(),
+                members_only: self.config.members_only,
+                non_anonymous: self.config.non_anonymous,
+            };
+            if !may_read_affiliation_list(actor_aff, aff, access) {
+                let refusal = if self.profile == Profile::Prosody {
+                    // Prosody: a bare <forbidden/>, no text, no `by`.
+                    error_reply(
+                        iq,
+                        error_element(ErrorType::Auth, DefinedCondition::Forbidden, None, None),
+                        false,
+                    )
+                } else {
+                    self.error(
+                        iq,
+                        ErrorType::Auth,
+                        DefinedCondition::Forbidden,
+                        Some("Administrator privileges required"),
+                    )
+                };
+                out.push(refusal);
                 return;
             }
             for (who, a) in &self.affiliations {

@@ -77,15 +77,37 @@ pub(crate) fn check_affiliation_change(
     Ok(())
 }
 
+/// What decides who may read an affiliation list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListAccess {
+    /// Prosody's rule instead of ejabberd's.
+    pub prosody: bool,
+    /// `muc#roomconfig_membersonly`.
+    pub members_only: bool,
+    /// `muc#roomconfig_whois` = `anyone`.
+    pub non_anonymous: bool,
+}
+
 /// Who may read which list (§9.5, §8.5, §10.5, §10.8).
+///
+/// Prosody (`handle_admin_query_get_command`): an admin or owner may read
+/// the lists at or below its own affiliation (so an admin may read the
+/// admin list but not the owner list), and anyone from member up may read
+/// every list of a members-only, non-anonymous room. ejabberd: admins and
+/// owners read every list, members the member list of a members-only room.
 pub(crate) fn may_read_affiliation_list(
     actor_aff: Affiliation,
     list: Affiliation,
-    members_only: bool,
+    access: ListAccess,
 ) -> bool {
+    if access.prosody {
+        return (actor_aff >= Affiliation::Admin && actor_aff >= list)
+            || (access.members_only && access.non_anonymous && actor_aff >= Affiliation::Member);
+    }
     match list {
         Affiliation::Member => {
-            actor_aff >= Affiliation::Admin || (members_only && actor_aff >= Affiliation::Member)
+            actor_aff >= Affiliation::Admin
+                || (access.members_only && actor_aff >= Affiliation::Member)
         }
         Affiliation::Outcast => actor_aff >= Affiliation::Admin,
         Affiliation::Admin | Affiliation::Owner => actor_aff >= Affiliation::Admin,
@@ -129,6 +151,46 @@ mod tests {
             ),
             Err(Denied::NotAllowed)
         );
+    }
+
+    #[test]
+    fn list_rules() {
+        use Affiliation as A;
+        let prosody = ListAccess {
+            prosody: true,
+            members_only: false,
+            non_anonymous: false,
+        };
+        let ejabberd = ListAccess {
+            prosody: false,
+            ..prosody
+        };
+        // Prosody: at or below one's own affiliation, admin at least.
+        assert!(!may_read_affiliation_list(A::Admin, A::Owner, prosody));
+        assert!(may_read_affiliation_list(A::Admin, A::Admin, prosody));
+        assert!(may_read_affiliation_list(A::Admin, A::Member, prosody));
+        assert!(may_read_affiliation_list(A::Admin, A::Outcast, prosody));
+        assert!(may_read_affiliation_list(A::Owner, A::Owner, prosody));
+        assert!(!may_read_affiliation_list(A::Member, A::Member, prosody));
+        // ... and members of a members-only, non-anonymous room read all.
+        let open_members = ListAccess {
+            members_only: true,
+            non_anonymous: true,
+            ..prosody
+        };
+        assert!(may_read_affiliation_list(A::Member, A::Owner, open_members));
+        let hidden_members = ListAccess {
+            non_anonymous: false,
+            ..open_members
+        };
+        assert!(!may_read_affiliation_list(
+            A::Member,
+            A::Member,
+            hidden_members
+        ));
+        // ejabberd: an admin reads the owner list.
+        assert!(may_read_affiliation_list(A::Admin, A::Owner, ejabberd));
+        assert!(!may_read_affiliation_list(A::Member, A::Member, ejabberd));
     }
 
     #[test]

@@ -46,8 +46,10 @@ pub struct RoomConfig {
     /// `muc#roomconfig_enablelogging` / `muc#roomconfig_enablearchiving`:
     /// the room is logged (status 170 on join, 170/171 on change).
     pub logging: bool,
-    /// `members_by_default` (ejabberd): new occupants of a moderated room are
-    /// participants, not visitors.
+    /// `members_by_default` (ejabberd, on by default there): new unaffiliated
+    /// occupants of a moderated room are participants, not visitors. Prosody
+    /// has no such option (off in its profile): its `muc-get-default-role`
+    /// makes them visitors.
     pub members_by_default: bool,
     /// `allow_voice_requests` (ejabberd; Prosody always allows them).
     pub allow_voice_requests: bool,
@@ -86,7 +88,7 @@ impl RoomConfig {
                 allow_private_messages: true,
                 history_length: 20,
                 logging: false,
-                members_by_default: true,
+                members_by_default: false,
                 allow_voice_requests: true,
                 enforce_registered_nicks: false,
             },

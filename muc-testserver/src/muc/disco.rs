@@ -2,6 +2,7 @@
 
 use jid::FullJid;
 use minidom::Element;
+use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::config::{disco_features, roominfo_form};
 use super::room::Room;
@@ -54,9 +55,15 @@ pub(crate) fn service_items<'a>(iq: &Element, rooms: impl Iterator<Item = &'a Ro
     iq_result(iq, Some(q))
 }
 
+/// The disco#info node of the reserved room nick (XEP-0045 §7.12).
+const NODE_ROOMUSER_ITEM: &str = "x-roomuser-item";
+
 impl Room {
-    /// disco#info of the room.
-    pub fn disco_info(&self, iq: &Element) -> Element {
+    /// disco#info of the room, or of one of its nodes.
+    pub fn disco_info(&self, from: &FullJid, iq: &Element, query: &Element) -> Element {
+        if let Some(node) = query.get_attr("node").filter(|n| !n.is_empty()) {
+            return self.disco_node_info(from, iq, node);
+        }
         let mut identity = el("identity", NS_DISCO_INFO)
             .with_attr("category", "conference")
             .with_attr("type", "text");
@@ -84,6 +91,34 @@ impl Room {
         }
         let subject = self.subject.as_ref().map(|s| s.text.as_str()).unwrap_or("");
         q.append_child(roominfo_form(&self.config, self.occupants.len(), subject));
+        iq_result(iq, Some(q))
+    }
+
+    /// disco#info with a node. Prosody (`get_disco_info`) answers every
+    /// node with a query carrying it, empty unless a module fills it in:
+    /// `x-roomuser-item` gets the requester's reserved nick as a
+    /// `conference` identity (`register.lib.lua`). ejabberd knows no node
+    /// but ad-hoc commands: `item-not-found`, "Invalid node name".
+    fn disco_node_info(&self, from: &FullJid, iq: &Element, node: &str) -> Element {
+        if !self.profile.answers_disco_nodes() {
+            return self.error(
+                iq,
+                ErrorType::Cancel,
+                DefinedCondition::ItemNotFound,
+                Some("Invalid node name"),
+            );
+        }
+        let mut q = el("query", NS_DISCO_INFO).with_attr("node", node);
+        if node == NODE_ROOMUSER_ITEM {
+            if let Some(nick) = self.registered.get(&from.to_bare()) {
+                q.append_child(
+                    el("identity", NS_DISCO_INFO)
+                        .with_attr("category", "conference")
+                        .with_attr("type", "text")
+                        .with_attr("name", nick.clone()),
+                );
+            }
+        }
         iq_result(iq, Some(q))
     }
 

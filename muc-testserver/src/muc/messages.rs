@@ -221,7 +221,7 @@ impl Room {
                 stanza,
                 ErrorType::Cancel,
                 DefinedCondition::ItemNotFound,
-                Some("Recipient not in room"),
+                Some(self.profile.recipient_not_in_room_text()),
             ));
             return;
         };

@@ -12,6 +12,7 @@ pub mod config;
 mod disco;
 mod history;
 mod messages;
+mod occupant_iq;
 mod owner;
 mod presence;
 mod room;
@@ -288,6 +289,9 @@ impl MucService {
         out: &mut Vec<Element>,
     ) -> Fate {
         if is_error_or_result(iq) {
+            if let Some(nick) = nick {
+                room.occupant_iq_response(from, nick, iq, out);
+            }
             return Fate::Keep;
         }
         let Some(query) = iq.children().next().cloned() else {
@@ -296,33 +300,8 @@ impl MucService {
         };
         let get = iq.get_attr("type") == Some("get");
         if let Some(nick) = nick {
-            // XEP-0410 self-ping; other IQs to occupants are not relayed.
-            if get && query.is("ping", NS_PING) {
-                if room.is_own_nick(from, nick) {
-                    out.push(iq_result(iq, None));
-                } else if room.find_nick(nick).is_none() {
-                    out.push(room.error(
-                        iq,
-                        ErrorType::Cancel,
-                        DefinedCondition::ItemNotFound,
-                        Some("Recipient is not in the conference room"),
-                    ));
-                } else {
-                    out.push(room.error(
-                        iq,
-                        ErrorType::Cancel,
-                        DefinedCondition::NotAcceptable,
-                        None,
-                    ));
-                }
-            } else {
-                out.push(room.error(
-                    iq,
-                    ErrorType::Cancel,
-                    DefinedCondition::ServiceUnavailable,
-                    None,
-                ));
-            }
+            // XEP-0410 self-ping, or a request relayed to the occupant.
+            room.occupant_iq_request(from, nick, iq, &query, out);
             return Fate::Keep;
         }
         if room.locked && room.affiliation(&from.to_bare()) != Affiliation::Owner {
@@ -344,7 +323,7 @@ impl MucService {
         if query.is("query", NS_MUC_ADMIN) {
             room.handle_admin(from, iq, &query, out);
         } else if get && query.is("query", NS_DISCO_INFO) {
-            out.push(room.disco_info(iq));
+            out.push(room.disco_info(from, iq, &query));
         } else if get && query.is("query", NS_DISCO_ITEMS) {
             out.push(room.disco_items(from, iq));
         } else if query.is("query", NS_REGISTER) {

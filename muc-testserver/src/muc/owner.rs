@@ -53,12 +53,12 @@ impl Room {
         };
         match form.get_attr("type") {
             Some("cancel") => {
+                // §10.1.3 says cancelling the initial configuration destroys
+                // the room; neither server does. Both answer success and
+                // keep the room with the owner in it: Prosody keeps it
+                // locked (others get item-not-found until a submitted form),
+                // ejabberd never locked it.
                 out.push(iq_result(iq, None));
-                // Cancelling the initial configuration destroys the room
-                // (§10.1.3).
-                if self.locked {
-                    return Fate::Destroy;
-                }
                 Fate::Keep
             }
             Some("submit") => {
@@ -230,12 +230,5 @@ impl Room {
             self.set_affiliation(bare, Affiliation::Member);
         }
         out.push(iq_result(iq, None));
-    }
-
-    /// The occupant to which an IQ to `room/nick` is addressed, if any: used
-    /// for XEP-0410 self-ping.
-    pub fn is_own_nick(&self, from: &FullJid, nick: &str) -> bool {
-        self.find_session(from)
-            .is_some_and(|i| self.occupants[i].nick == nick)
     }
 }

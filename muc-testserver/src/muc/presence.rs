@@ -172,12 +172,12 @@ impl Room {
                 } else {
                     ErrorType::Cancel
                 };
-                out.push(err(
-                    self,
-                    t,
-                    DefinedCondition::ServiceUnavailable,
-                    Some(text),
-                ));
+                let condition = if self.profile.room_full_condition() == "resource-constraint" {
+                    DefinedCondition::ResourceConstraint
+                } else {
+                    DefinedCondition::ServiceUnavailable
+                };
+                out.push(err(self, t, condition, Some(text)));
                 return;
             }
         }

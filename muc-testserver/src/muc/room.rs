@@ -4,6 +4,7 @@
 //! `disco.rs`.
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::RandomState;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use jid::{BareJid, FullJid, Jid};
@@ -127,6 +128,8 @@ pub(crate) struct Room {
     pub registered: BTreeMap<BareJid, String>,
     pub subject: Option<Subject>,
     pub history: History,
+    /// Key of the session hashes in the ids of relayed IQs.
+    pub iq_salt: RandomState,
 }
 
 impl Room {
@@ -142,6 +145,7 @@ impl Room {
             registered: BTreeMap::new(),
             subject: None,
             history: History::default(),
+            iq_salt: RandomState::new(),
         }
     }
 
