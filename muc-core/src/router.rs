@@ -151,9 +151,8 @@ enum After {
     /// The configuration changed (a new room was just configured, whose
     /// features could not be discovered while it was locked): ask again.
     Rediscover,
-    /// The room is gone (initial configuration cancelled, §10.1.3, or
-    /// destroyed, §10.9), even if the service sends us no unavailable
-    /// presence. If the stream is lost first, whether it is gone is
+    /// The room is gone (destroyed, §10.9), even if the service sends us
+    /// no unavailable presence. If the stream is lost first, whether it is gone is
     /// unknown, so the room is not rejoined (that could create it anew).
     Gone,
 }
@@ -1012,7 +1011,7 @@ impl Router {
     pub fn cancel_config(&mut self, room: &BareJid, now: Instant) -> RequestId {
         self.iq_request_then(
             |id| requests::owner(room, id, OwnerQuery::cancel(), false),
-            After::Gone,
+            After::Nothing,
             now,
         )
     }

@@ -870,7 +870,7 @@ impl Room {
     }
 
     /// The room was destroyed by our own request and sent no unavailable
-    /// presence (initial configuration cancelled, §10.1.3).
+    /// presence (§10.9).
     pub(crate) fn gone(&mut self) {
         if self.state != RoomState::Exited {
             self.exit_locally(LeaveMode::Destroyed);
