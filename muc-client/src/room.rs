@@ -60,7 +60,7 @@ impl fmt::Debug for Room {
             .field("mucjid", &self.shared.jid)
             .field("state", &s.state)
             .field("nick", &s.nick)
-            .field("occupants", &s.occupants.len())
+            .field("occupants", &s.occupant_count())
             .finish()
     }
 }
@@ -117,20 +117,21 @@ impl Room {
     /// A copy of the occupant list, the local user first (once entered),
     /// then the others in order of arrival.
     pub fn occupants(&self) -> Vec<OccupantRef> {
-        self.shared.snapshot().occupants.clone()
+        self.shared.snapshot().occupants()
     }
 
     /// The number of occupants, the local user included.
     pub fn occupant_count(&self) -> usize {
-        self.shared.snapshot().occupants.len()
+        self.shared.snapshot().occupant_count()
     }
 
     /// The occupant with this nick (the local user included).
     pub fn occupant(&self, nick: &str) -> Option<OccupantRef> {
-        self.shared
-            .snapshot()
-            .occupants
+        let s = self.shared.snapshot();
+        s.this_occupant
             .iter()
+            .filter(|o| o.available())
+            .chain(s.others.values())
             .find(|o| o.nick() == nick)
             .cloned()
     }

@@ -7,7 +7,7 @@
 //! least the state of the newest event a stream has handed out (it may be
 //! ahead of an event still being read).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use jid::BareJid;
 use muc_core::muc_xso::forms::{RoomFeatures, RoomInfo};
 use muc_core::{
-    Capabilities, JoinOptions, OccupantRef, Password, RequestId, Response, RoomEvent, RoomState,
-    Router, Subject, TrackerId, UsageError,
+    Capabilities, JoinOptions, OccupantKey, OccupantRef, Password, RequestId, Response, RoomEvent,
+    RoomState, Router, Subject, TrackerId, UsageError,
 };
 use tokio::sync::{Notify, oneshot, watch};
 use xmpp_parsers::message::Message;
@@ -35,7 +35,10 @@ pub(crate) struct Snapshot {
     pub(crate) joined: bool,
     pub(crate) nick: String,
     pub(crate) this_occupant: Option<OccupantRef>,
-    pub(crate) occupants: Vec<OccupantRef>,
+    /// The other occupants by key (keys grow in order of arrival). Kept up
+    /// to date from the room's events, so a big room costs nothing per
+    /// step; see [`Delta`].
+    pub(crate) others: BTreeMap<OccupantKey, OccupantRef>,
     pub(crate) subject: Subject,
     pub(crate) subject_setter: Option<String>,
     pub(crate) autorejoin: bool,
@@ -54,7 +57,7 @@ impl Snapshot {
             joined: false,
             nick: nick.to_owned(),
             this_occupant: None,
-            occupants: Vec::new(),
+            others: BTreeMap::new(),
             subject: Subject::new(),
             subject_setter: None,
             autorejoin: options.autorejoin,
@@ -70,23 +73,64 @@ impl Snapshot {
         }
     }
 
-    /// The room as the router has it now.
-    pub(crate) fn of(room: &muc_core::Room) -> Snapshot {
-        Snapshot {
-            state: room.state(),
-            active: room.active(),
-            joined: room.joined(),
-            nick: room.nick().to_owned(),
-            this_occupant: room.this_occupant().cloned(),
-            occupants: room.occupants(),
-            subject: room.subject().clone(),
-            subject_setter: room.subject_setter().map(str::to_owned),
-            autorejoin: room.autorejoin(),
-            password: room.password().cloned(),
-            features: room.features().cloned(),
-            info: room.info().cloned(),
-            capabilities: room.capabilities(),
+    /// Copies the cheap fields from the router's room, and applies the
+    /// occupant and subject changes the room's events announced.
+    pub(crate) fn refresh(
+        &mut self,
+        room: &muc_core::Room,
+        deltas: impl IntoIterator<Item = Delta>,
+    ) {
+        self.state = room.state();
+        self.active = room.active();
+        self.joined = room.joined();
+        if self.nick != room.nick() {
+            self.nick = room.nick().to_owned();
         }
+        self.this_occupant = room.this_occupant().cloned();
+        self.autorejoin = room.autorejoin();
+        self.password = room.password().cloned();
+        if self.features.as_ref() != room.features() {
+            self.features = room.features().cloned();
+        }
+        if self.info.as_ref() != room.info() {
+            self.info = room.info().cloned();
+        }
+        self.capabilities = room.capabilities();
+        for delta in deltas {
+            match delta {
+                Delta::Rebuild => {
+                    self.others = room
+                        .occupants()
+                        .into_iter()
+                        .filter(|o| !o.is_self())
+                        .map(|o| (o.key(), o))
+                        .collect();
+                }
+                Delta::Upsert(o) => {
+                    self.others.insert(o.key(), o);
+                }
+                Delta::Remove(key) => {
+                    self.others.remove(&key);
+                }
+                Delta::Subject => {
+                    self.subject = room.subject().clone();
+                    self.subject_setter = room.subject_setter().map(str::to_owned);
+                }
+            }
+        }
+    }
+
+    /// The occupants, the local user first, then in order of arrival.
+    pub(crate) fn occupants(&self) -> Vec<OccupantRef> {
+        let mut v = Vec::with_capacity(self.others.len() + 1);
+        v.extend(self.this_occupant.iter().filter(|o| o.available()).cloned());
+        v.extend(self.others.values().cloned());
+        v
+    }
+
+    /// The number of occupants, the local user included.
+    pub(crate) fn occupant_count(&self) -> usize {
+        self.others.len() + usize::from(self.this_occupant.as_ref().is_some_and(|o| o.available()))
     }
 
     /// The room is gone (exited, or the join failed).
@@ -94,7 +138,49 @@ impl Snapshot {
         self.state = RoomState::Exited;
         self.active = false;
         self.joined = false;
-        self.occupants.clear();
+        self.others.clear();
+    }
+}
+
+/// What a room event changes in the occupant list or the subject, applied
+/// to the snapshot when the driver refreshes it (rather than copying the
+/// whole list at every step).
+#[derive(Debug, Clone)]
+pub(crate) enum Delta {
+    /// Copy the whole list (on entering and after a rejoin).
+    Rebuild,
+    /// This occupant is new or changed.
+    Upsert(OccupantRef),
+    /// This occupant left.
+    Remove(OccupantKey),
+    /// The subject changed.
+    Subject,
+}
+
+impl Delta {
+    /// The change an event makes, if any.
+    pub(crate) fn of(event: &RoomEvent) -> Option<Delta> {
+        use RoomEvent as E;
+        let upsert = |o: &OccupantRef| (!o.is_self()).then(|| Delta::Upsert(o.clone()));
+        match event {
+            E::Enter { .. } | E::Resumed { .. } => Some(Delta::Rebuild),
+            E::Join { occupant }
+            | E::StatusChange { occupant }
+            | E::NickChange { occupant, .. }
+            | E::RoleChange { occupant, .. }
+            | E::AffiliationChange { occupant, .. } => {
+                // An affiliation change reported with a leave (a ban) is
+                // followed by the Leave itself.
+                if occupant.available() {
+                    upsert(occupant)
+                } else {
+                    None
+                }
+            }
+            E::Leave { occupant, .. } => Some(Delta::Remove(occupant.key())),
+            E::SubjectChange { .. } => Some(Delta::Subject),
+            _ => None,
+        }
     }
 }
 

@@ -38,6 +38,9 @@ const LEAVE_ON_CLOSE: Duration = Duration::from_secs(2);
 /// A room the driver knows.
 struct Entry {
     shared: Arc<RoomShared>,
+    /// What the room's events since the last refresh changed in its
+    /// occupant list or subject.
+    deltas: Vec<crate::state::Delta>,
     join_reply: Option<oneshot::Sender<Result<Entered, Error>>>,
     /// A join made while offline gives up waiting for the stream here.
     stream_deadline: Option<Instant>,
@@ -329,6 +332,7 @@ impl<T: Transport> Driver<T> {
                             jid.clone(),
                             Entry {
                                 shared: room,
+                                deltas: Vec::new(),
                                 join_reply: Some(reply),
                                 stream_deadline,
                             },

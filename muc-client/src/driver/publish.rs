@@ -92,7 +92,10 @@ impl<T: Transport> Driver<T> {
     fn room_event(&mut self, room: Arc<BareJid>, event: muc_core::RoomEvent) {
         use muc_core::RoomEvent as E;
         self.mark(Some(&room));
-        let entry = self.rooms.get_mut(&*room);
+        let mut entry = self.rooms.get_mut(&*room);
+        if let (Some(e), Some(delta)) = (entry.as_mut(), crate::state::Delta::of(&event)) {
+            e.deltas.push(delta);
+        }
         match &event {
             E::Enter {
                 occupant,
@@ -148,14 +151,12 @@ impl<T: Transport> Driver<T> {
             self.dirty.extend(self.rooms.keys().cloned());
         }
         for jid in std::mem::take(&mut self.dirty) {
-            let Some(entry) = self.rooms.get(&jid) else {
+            let Some(entry) = self.rooms.get_mut(&jid) else {
                 continue;
             };
+            let deltas = std::mem::take(&mut entry.deltas);
             match self.router.room(&jid) {
-                Some(room) => {
-                    let fresh = crate::state::Snapshot::of(room);
-                    entry.shared.set_snapshot(|s| *s = fresh);
-                }
+                Some(room) => entry.shared.set_snapshot(|s| s.refresh(room, deltas)),
                 None => entry.shared.set_snapshot(|s| s.exit()),
             }
         }

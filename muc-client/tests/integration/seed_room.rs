@@ -472,3 +472,60 @@ async fn a_completed_future_implies_the_state() {
         assert!(alice.room(aroom.mucjid()).is_none());
     }
 }
+
+#[tokio::test]
+async fn occupant_getters_follow_a_busy_room() {
+    // The snapshot behind the getters is kept up to date from events (not
+    // copied at every step): after joins, nick changes, leaves and a kick
+    // it must match the server's own list, in order of arrival.
+    let names = ["alice", "bob", "carol", "dave", "eve"];
+    let server = server(&names).await;
+    let alice = login(&server, "alice").await;
+    let (room, mut events, _) = join(&alice, "busy", "Alice").await;
+    let mut others = Vec::new();
+    for name in &names[1..] {
+        let s = login(&server, name).await;
+        let (r, _ev, _) = join(&s, "busy", name).await;
+        wait_for(&mut events, "join", |e| matches!(e, RoomEvent::Join { .. })).await;
+        others.push((s, r));
+    }
+    let bob_key = room.occupant("bob").expect("bob is listed").key();
+    within("rename", others[0].1.set_nick("Robert"))
+        .await
+        .unwrap();
+    wait_for(&mut events, "nick", |e| {
+        matches!(e, RoomEvent::NickChange { .. })
+    })
+    .await;
+    within("leave", others[1].1.leave_and_wait()).await.unwrap();
+    wait_for(&mut events, "leave", |e| {
+        matches!(e, RoomEvent::Leave { .. })
+    })
+    .await;
+    within("kick", room.kick("dave", None)).await.unwrap();
+    wait_for(&mut events, "kick", |e| {
+        matches!(e, RoomEvent::Leave { .. })
+    })
+    .await;
+    let ours: Vec<String> = room
+        .occupants()
+        .iter()
+        .map(|o| o.nick().to_owned())
+        .collect();
+    let theirs: Vec<String> = server
+        .room("busy")
+        .unwrap()
+        .occupants
+        .iter()
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    assert_eq!(ours, ["Alice", "Robert", "eve"]);
+    assert_eq!(ours, theirs);
+    assert_eq!(room.occupant_count(), 3);
+    assert_eq!(
+        room.occupant("Robert").map(|o| o.key()),
+        Some(bob_key),
+        "renamed, same key"
+    );
+    assert!(room.occupant("bob").is_none() && room.occupant("carol").is_none());
+}
