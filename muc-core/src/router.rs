@@ -177,6 +177,26 @@ pub struct Router {
     wall: Option<(Instant, DateTime)>,
 }
 
+/// Payloads nested deeper than this are not handled. minidom's `Clone`,
+/// `Debug`, `PartialEq` and serializer recurse once per level, and one
+/// stanza of a megabyte can nest 150,000 levels: enough to overflow any
+/// thread's stack (an abort, not a panic). Real MUC payloads nest 4 or 5
+/// levels, XHTML-IM a few more.
+pub const MAX_PAYLOAD_DEPTH: usize = 64;
+
+/// Whether an element among `payloads` nests deeper than
+/// [`MAX_PAYLOAD_DEPTH`] (counted without recursion).
+fn too_deep(payloads: &[Element]) -> bool {
+    let mut stack: Vec<(&Element, usize)> = payloads.iter().map(|e| (e, 1)).collect();
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_PAYLOAD_DEPTH {
+            return true;
+        }
+        stack.extend(e.children().map(|c| (c, depth + 1)));
+    }
+    false
+}
+
 /// The bare part of a JID's text, without allocating.
 fn bare_str(jid: &Jid) -> &str {
     let s = jid.as_str();
@@ -412,6 +432,10 @@ impl Router {
             Some(from) if self.rooms.contains_key(bare_str(from)) => bare_str(from).into(),
             _ => return Some(p),
         };
+        if too_deep(&p.payloads) {
+            tracing::warn!(room = %key, "presence nested deeper than {MAX_PAYLOAD_DEPTH} levels; ignored");
+            return None;
+        }
         match IncomingPresence::from_presence(p) {
             Ok(incoming) => {
                 if let Some(room) = self.rooms.get_mut(&key) {
@@ -428,6 +452,19 @@ impl Router {
 
     /// Handles a message; gives it back if it is not MUC's business.
     pub fn handle_message(&mut self, m: Message, now: Instant) -> Option<Message> {
+        if too_deep(&m.payloads) {
+            let ours = m
+                .from
+                .as_ref()
+                .is_some_and(|f| self.rooms.contains_key(bare_str(f)));
+            if ours {
+                tracing::warn!(from = ?m.from, "message nested deeper than {MAX_PAYLOAD_DEPTH} levels; ignored");
+                return None;
+            }
+            // Not from a room of ours: not read at all (not even for an
+            // invitation), given back as it came.
+            return Some(m);
+        }
         if m.type_ != MessageType::Groupchat && m.type_ != MessageType::Error {
             match self.invitation(&m) {
                 Some(Ok(invitation)) => {
@@ -505,6 +542,22 @@ impl Router {
 
     /// Handles an IQ; gives it back if it is not MUC's business.
     pub fn handle_iq(&mut self, iq: Iq, now: Instant) -> Option<Iq> {
+        let deep = match &iq {
+            Iq::Result {
+                payload: Some(p), ..
+            }
+            | Iq::Get { payload: p, .. }
+            | Iq::Set { payload: p, .. } => too_deep(std::slice::from_ref(p)),
+            Iq::Error { payload, .. } => payload
+                .as_ref()
+                .is_some_and(|p| too_deep(std::slice::from_ref(p))),
+            Iq::Result { payload: None, .. } => false,
+        };
+        if deep {
+            // Given back unread; a request it answers times out.
+            tracing::warn!("IQ nested deeper than {MAX_PAYLOAD_DEPTH} levels; not read");
+            return Some(iq);
+        }
         match iq {
             Iq::Result {
                 from,
