@@ -247,6 +247,9 @@ impl<'a> Tag<'a> {
         for a in self.attrs() {
             let (k, v) = a?;
             if k == "xmlns" {
+                if reserved_ns(&v) {
+                    return bail("reserved namespace name");
+                }
                 return Ok(Some(v));
             }
         }
@@ -801,7 +804,17 @@ fn check_foreign(tag: &Tag<'_>) -> Fast<()> {
         return bail("element name");
     }
     for a in tag.attrs() {
-        ignorable(a?.0)?;
+        let (k, v) = a?;
+        ignorable(k)?;
+        if k == "xmlns" && reserved_ns(&v) {
+            return bail("reserved namespace name");
+        }
     }
     Ok(())
+}
+
+/// The namespace name bound to the `xml` prefix, which rxml refuses as a
+/// default namespace (found by the `wire_presence` fuzz target).
+fn reserved_ns(ns: &str) -> bool {
+    ns == "http://www.w3.org/XML/1998/namespace"
 }

@@ -128,3 +128,21 @@ fn fast_presence_path_rejects_cdata_end_in_ignored_text() {
     );
     assert!(decoder.decode(stanza).is_err());
 }
+
+/// Found by the second `wire_presence` run: a payload whose default
+/// namespace is the one XML reserves for `xml:` (`http://www.w3.org/XML/1998/namespace`)
+/// was skipped by the fast path as a foreign payload, while rxml rejects
+/// the stanza.
+#[test]
+fn fast_presence_path_rejects_reserved_namespace_names() {
+    use muc_core::wire::PresenceDecoder;
+    {
+        let ns = "http://www.w3.org/XML/1998/namespace";
+        let stanza = format!(
+            "<presence from='room1@conference.localhost/Alice' id='join-a'><x xmlns='{ns}'><item jid='alice@localhost/res-a'/></x></presence>"
+        );
+        let mut decoder = PresenceDecoder::new();
+        assert!(decoder.decode_general(stanza.as_bytes()).is_err(), "{ns}");
+        assert!(decoder.decode_fast(stanza.as_bytes()).is_err(), "{ns}");
+    }
+}
