@@ -1,0 +1,5 @@
+//! Shared code of the fuzz targets (see README.md).
+
+pub mod core;
+pub mod wire;
+pub mod xso;
