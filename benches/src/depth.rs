@@ -154,15 +154,17 @@ pub fn applied(room: &mut Room, mut presences: Vec<IncomingPresence>, now: Insta
 }
 
 /// Depth 2, `element`: from `minidom::Element` (built before the clock),
-/// through `xmpp_parsers::presence::Presence::try_from`,
-/// `IncomingPresence::from_presence` (muc-xso) and the room. Timed:
-/// everything from the element on.
+/// through `IncomingPresence::from_element` (the library's own reading of
+/// the tree, muc-xso for the `muc#user` payload) and the room. Timed:
+/// everything from the element on. (Going through xmpp-parsers'
+/// `Presence::try_from` first costs about 9 µs more per presence: that is
+/// `typed`'s input, made by tokio-xmpp.)
 pub fn element_depth(room: &mut Room, mut elements: Vec<Element>, now: Instant) -> PhaseRun {
     let clock = Clock::start();
     let mut events = 0;
     for el in elements.drain(..) {
-        let p = Presence::try_from(el).expect("presence");
-        let p = IncomingPresence::from_presence(p).expect("MUC presence");
+        let p = IncomingPresence::from_element(&el).expect("MUC presence");
+        drop(el);
         events += apply(room, p, now);
     }
     let run = clock.stop(events);

@@ -45,6 +45,15 @@ pub enum InputError {
     /// A MUC payload is invalid.
     #[error("invalid MUC payload: {0}")]
     Payload(#[from] muc_xso::Error),
+    /// The element is not a presence, or its addressing is invalid.
+    #[error("not a valid presence: {0}")]
+    Stanza(String),
+}
+
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+fn xml_lang(el: &minidom::Element) -> Option<&str> {
+    el.attr_ns(XML_NS, "lang")
 }
 
 impl IncomingPresence {
@@ -78,6 +87,75 @@ impl IncomingPresence {
             occupant_id,
             error,
         })
+    }
+
+    /// Decodes a presence straight from its element, without building an
+    /// `xmpp-parsers` [`Presence`] first (the fast path for transports that
+    /// hand out `minidom` elements). Gives the same result as
+    /// [`from_presence`](Self::from_presence) on the same stanza.
+    pub fn from_element(el: &minidom::Element) -> Result<IncomingPresence, InputError> {
+        if !el.is("presence", CLIENT_NS) {
+            return Err(InputError::Stanza(format!(
+                "<{}/> in {}",
+                el.name(),
+                el.ns()
+            )));
+        }
+        let from = match el.attr("from") {
+            Some(f) => Jid::new(f).map_err(|e| InputError::Stanza(format!("from='{f}': {e}")))?,
+            None => return Err(InputError::NoFrom),
+        };
+        let type_ = match el.attr("type") {
+            None => PresenceType::None,
+            Some("unavailable") => PresenceType::Unavailable,
+            Some("error") => PresenceType::Error,
+            Some("probe") => PresenceType::Probe,
+            Some("subscribe") => PresenceType::Subscribe,
+            Some("subscribed") => PresenceType::Subscribed,
+            Some("unsubscribe") => PresenceType::Unsubscribe,
+            Some("unsubscribed") => PresenceType::Unsubscribed,
+            Some(other) => return Err(InputError::Stanza(format!("type='{other}'"))),
+        };
+        let own_lang = xml_lang(el).unwrap_or_default();
+        let mut p = IncomingPresence {
+            from,
+            id: el.attr("id").map(str::to_owned),
+            type_,
+            show: None,
+            statuses: BTreeMap::new(),
+            user: None,
+            occupant_id: None,
+            error: None,
+        };
+        for child in el.children() {
+            let ns = child.ns();
+            match (child.name(), ns.as_str()) {
+                ("show", CLIENT_NS) => {
+                    p.show = Some(match child.text().as_str() {
+                        "away" => Show::Away,
+                        "chat" => Show::Chat,
+                        "dnd" => Show::Dnd,
+                        "xa" => Show::Xa,
+                        other => return Err(InputError::Stanza(format!("<show>{other}</show>"))),
+                    });
+                }
+                ("status", CLIENT_NS) => {
+                    let lang = xml_lang(child).unwrap_or(own_lang);
+                    p.statuses.insert(Lang(lang.to_owned()), child.text());
+                }
+                ("x", muc_xso::ns::MUC_USER) if p.user.is_none() => {
+                    p.user = Some(UserExt::decode_ref(child)?);
+                }
+                ("occupant-id", "urn:xmpp:occupant-id:0") => {
+                    p.occupant_id = child.attr("id").map(str::to_owned);
+                }
+                ("error", CLIENT_NS) => {
+                    p.error = StanzaError::try_from(child.clone()).ok();
+                }
+                _ => {}
+            }
+        }
+        Ok(p)
     }
 
     /// Whether this presence says the sender is gone.

@@ -36,6 +36,12 @@ pub trait Payload: TryFrom<Element, Error = FromElementError> + Into<Element> {
         decode_derived(element)
     }
 
+    /// Decodes a borrowed `element` (copying it only where this type has no
+    /// faster way).
+    fn decode_ref(element: &Element) -> Result<Self, Error> {
+        Self::decode(element.clone())
+    }
+
     /// Finds the first payload of this type among `payloads` and decodes it.
     ///
     /// `None` when there is none; `Some(Err(_))` when it is there but invalid.
@@ -71,6 +77,13 @@ impl Payload for crate::UserExt {
         match crate::fast::user_ext(&element) {
             Some(x) => Ok(x),
             None => decode_derived(element),
+        }
+    }
+
+    fn decode_ref(element: &Element) -> Result<Self, Error> {
+        match crate::fast::user_ext(element) {
+            Some(x) => Ok(x),
+            None => decode_derived(element.clone()),
         }
     }
 }
