@@ -1,0 +1,29 @@
+//! The whole conformance suite on every backend (embedded, Prosody,
+//! ejabberd), as part of `cargo test`.
+//!
+//! Writes the report to `target/conformance-report.md`, prints it, and
+//! fails if any (scenario, server) cell failed or a server could not start.
+//! A missing server binary fails with the install command unless
+//! `MUC_SKIP_SERVERS` names it (then its column says "skipped", loudly).
+
+use conformance::report::default_path;
+use conformance::runner::{SuiteConfig, run_suite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_on_every_server() {
+    let report = run_suite(SuiteConfig::default())
+        .await
+        .expect("the suite runs");
+    let path = default_path();
+    if let Err(e) = report.write_to(&path) {
+        eprintln!("could not write {}: {e}", path.display());
+    }
+    let markdown = report.to_markdown();
+    println!("{markdown}");
+    eprintln!("{}", report.summary_line());
+    assert!(
+        !report.has_failures(),
+        "conformance failures (report in {}):\n{markdown}",
+        path.display()
+    );
+}
