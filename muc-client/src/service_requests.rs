@@ -231,8 +231,7 @@ impl Service {
         let room = invitation.room.clone();
         let reason = reason.map(str::to_owned);
         self.act_nowait(Target::Service, move |router, _| {
-            router.decline(&room, inviter, reason);
-            Ok(())
+            router.decline(&room, inviter, reason)
         })
     }
 }

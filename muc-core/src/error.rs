@@ -165,4 +165,7 @@ pub enum UsageError {
     /// A nickname is not a valid resourcepart.
     #[error("'{0}' is not a valid nickname")]
     BadNick(String),
+    /// Text to send holds characters XML cannot carry.
+    #[error("{0}")]
+    InvalidText(String),
 }

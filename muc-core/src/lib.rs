@@ -60,6 +60,7 @@ mod room;
 mod router;
 mod secret;
 mod selfping;
+mod text;
 mod tracking;
 pub mod wire;
 

@@ -197,6 +197,13 @@ fn too_deep(payloads: &[Element]) -> bool {
     false
 }
 
+fn iq_payload(iq: &Iq) -> Option<&Element> {
+    match iq {
+        Iq::Get { payload, .. } | Iq::Set { payload, .. } => Some(payload),
+        Iq::Result { payload, .. } | Iq::Error { payload, .. } => payload.as_ref(),
+    }
+}
+
 /// The bare part of a JID's text, without allocating.
 fn bare_str(jid: &Jid) -> &str {
     let s = jid.as_str();
@@ -763,6 +770,9 @@ impl Router {
         status: Option<String>,
         now: Instant,
     ) -> Result<RequestId, UsageError> {
+        if let Some(status) = &status {
+            crate::text::check("the status", status)?;
+        }
         let id = self.new_request();
         let deadline = now + self.config.request_timeout;
         let online = self.online;
@@ -906,6 +916,9 @@ impl Router {
                 self.collect(room.as_str());
             }
             InviteMode::Direct => {
+                if let Some(r) = &reason {
+                    crate::text::check("the reason", r)?;
+                }
                 let password = self
                     .rooms
                     .get(room.as_str())
@@ -924,12 +937,21 @@ impl Router {
     }
 
     /// Declines a mediated invitation (no need to be in the room).
-    pub fn decline(&mut self, room: &BareJid, inviter: Jid, reason: Option<String>) {
+    pub fn decline(
+        &mut self,
+        room: &BareJid,
+        inviter: Jid,
+        reason: Option<String>,
+    ) -> Result<(), UsageError> {
+        if let Some(r) = &reason {
+            crate::text::check("the reason", r)?;
+        }
         let stanza = crate::room::decline_invitation(room, inviter, reason);
         self.transmits.push_back(Transmit {
             stanza,
             tracker: None,
         });
+        Ok(())
     }
 
     // ----- IQ requests (joined or not) -----
@@ -954,6 +976,14 @@ impl Router {
         }
         let id = self.ids.next();
         let (iq, kind) = build(id.clone());
+        if let Some(bad) = iq_payload(&iq).and_then(crate::text::check_element) {
+            // A reason, password or form value XML cannot carry.
+            self.events.push_back(Event::Request {
+                id: request,
+                result: Err(RequestError::Invalid(bad.to_string())),
+            });
+            return request;
+        }
         self.pending.insert(
             id,
             PendingIq {

@@ -95,15 +95,17 @@ fn presence_for_our_nick_without_110_while_rejoining() {
 fn debug_of_a_transmit_with_control_characters_does_not_panic() {
     let mut h = live();
     let body = "\u{1}\0\0\u{4}";
+    let message = muc_core::xmpp_parsers::message::Message::groupchat(None)
+        .with_body(Default::default(), body.into());
+    // Sending it is refused up front with a typed error ...
+    assert!(matches!(
+        h.router
+            .send_tracked(&ROOM.parse().unwrap(), message.clone(), None, h.now),
+        Err(muc_core::UsageError::InvalidText(_))
+    ));
+    // ... and a raw stanza that carries it still prints without a panic.
     h.router
-        .send_tracked(
-            &ROOM.parse().unwrap(),
-            muc_core::xmpp_parsers::message::Message::groupchat(None)
-                .with_body(Default::default(), body.into()),
-            None,
-            h.now,
-        )
-        .unwrap();
+        .send_raw(muc_core::xmpp_parsers::stanza::Stanza::Message(message));
     let t = h.router.poll_transmit().expect("the message");
     let debug = format!("{t:?}");
     assert!(debug.contains("not serializable"), "{debug}");

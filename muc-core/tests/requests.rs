@@ -347,10 +347,22 @@ fn invitations_out_and_decline() {
                 .contains("<x xmlns='jabber:x:conference' jid='coven@chat.shakespeare.lit'/>"),
         "to the bare JID: {sent:?}"
     );
-    h.router.decline(
-        &"darkcave@chat.shakespeare.lit".parse().unwrap(),
-        "crone1@shakespeare.lit".parse().unwrap(),
-        Some("Sorry".into()),
+    h.router
+        .decline(
+            &"darkcave@chat.shakespeare.lit".parse().unwrap(),
+            "crone1@shakespeare.lit".parse().unwrap(),
+            Some("Sorry".into()),
+        )
+        .unwrap();
+    assert!(
+        h.router
+            .decline(
+                &"darkcave@chat.shakespeare.lit".parse().unwrap(),
+                "crone1@shakespeare.lit".parse().unwrap(),
+                Some("nul\u{0}".into()),
+            )
+            .is_err(),
+        "text XML cannot carry is refused"
     );
     h.pump();
     let sent = h.take_sent_xml();
@@ -466,4 +478,22 @@ fn autorejoin_and_password_can_change_after_join() {
             .set_autorejoin(&"nowhere@chat.shakespeare.lit".parse().unwrap(), true)
             .is_err()
     );
+}
+
+#[test]
+fn a_request_with_text_xml_cannot_carry_fails_at_once() {
+    let mut h = online();
+    let req = h.router.set_role(
+        &room(),
+        "pistol",
+        Role::None,
+        Some("bell\u{7}".into()),
+        h.now,
+    );
+    h.pump();
+    assert!(h.take_sent().is_empty(), "nothing unwritable goes out");
+    assert!(matches!(
+        result_of(&mut h, req),
+        Err(RequestError::Invalid(_))
+    ));
 }

@@ -24,3 +24,22 @@ async fn two_clients_talk() {
     br.leave_and_wait().await.unwrap();
     alice.close().await;
 }
+
+#[tokio::test]
+async fn text_with_control_characters_is_refused_not_a_crash() {
+    let server = server(&["alice"]).await;
+    let alice = login(&server, "alice").await;
+    let (room, _ev, _) = join(&alice, "nul", "Alice").await;
+    let err = within("send", room.send_message("a\u{0}b")).await;
+    assert!(err.is_err(), "{err:?}");
+    let err = within("subject", room.set_subject("bell\u{7}")).await;
+    assert!(err.is_err(), "{err:?}");
+    // The service still works.
+    let t = within("send", room.send_tracked_message("fine", None))
+        .await
+        .expect("sent");
+    assert!(matches!(
+        within("final", t.wait_final()).await,
+        Ok(muc_client::TrackerState::DeliveredToRecipient { .. })
+    ));
+}

@@ -52,6 +52,7 @@ impl Room {
     /// Sends a groupchat message (untracked).
     pub fn send_message(&mut self, mut m: Message) -> Result<(), UsageError> {
         self.require_active()?;
+        crate::text::check_message(&m)?;
         self.stamp(&mut m);
         self.push_transmit(Stanza::Message(m));
         Ok(())
@@ -69,6 +70,7 @@ impl Room {
         now: Instant,
     ) -> Result<(), UsageError> {
         self.require_active()?;
+        crate::text::check_message(&m)?;
         let origin = self.stamp(&mut m);
         self.trackers
             .add(tracker, &m, origin, timeout.map(|t| now + t));
@@ -88,6 +90,9 @@ impl Room {
         deadline: Instant,
     ) -> Result<(), UsageError> {
         self.require_active()?;
+        for s in subject.values() {
+            crate::text::check("the subject", s)?;
+        }
         let id = self.ids.next();
         let mut m = Message::groupchat(Some(Jid::from(self.jid.as_ref().clone())));
         m.id = Some(Id(id.clone()));
@@ -141,6 +146,9 @@ impl Room {
         show: Option<Show>,
         status: Option<String>,
     ) -> Result<(), UsageError> {
+        if let Some(status) = &status {
+            crate::text::check("the status", status)?;
+        }
         self.options.show = show.clone();
         self.options.status = status.clone();
         if !self.active() {
@@ -203,6 +211,7 @@ impl Room {
     /// with the `muc#user` hint for carbons.
     pub fn send_private_message(&mut self, nick: &str, mut m: Message) -> Result<(), UsageError> {
         self.require_active()?;
+        crate::text::check_message(&m)?;
         let to = self
             .jid
             .with_resource_str(nick)
@@ -246,6 +255,9 @@ impl Room {
     /// Invites `invitees` through the room (mediated, §7.8.2).
     pub fn invite(&mut self, invitees: Vec<Jid>, reason: Option<String>) -> Result<(), UsageError> {
         self.require_active()?;
+        if let Some(r) = &reason {
+            crate::text::check("the reason", r)?;
+        }
         let mut x = UserExt::new();
         for to in invitees {
             let mut i = Invite::to(to);
