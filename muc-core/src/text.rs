@@ -7,8 +7,8 @@ use xmpp_parsers::message::Message;
 
 use crate::error::UsageError;
 
-/// Whether `c` may appear in XML 1.0 text.
-fn is_xml_char(c: char) -> bool {
+/// Whether `c` may appear in XML 1.0 text (`Char`).
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 

@@ -1,384 +1,43 @@
-//! A fast path from a presence's bytes to [`IncomingPresence`].
-//!
-//! tokio-xmpp reads the stream with rxml and hands out `minidom::Element`s;
-//! [`IncomingPresence::from_presence`] then goes through xmpp-parsers and
-//! muc-xso. That is the general path, and it is correct for everything. For
-//! a client in a large room, presences are most of the traffic, and they
-//! come in a handful of shapes. [`PresenceDecoder`] reads those shapes
-//! straight from the stanza's bytes with quick-xml (no tree, no copies of
-//! what is not kept) and builds the same [`IncomingPresence`], with the
-//! same muc-xso types.
-//!
-//! Whatever the fast path does not fully understand (an error presence, a
-//! foreign child inside the `muc#user` `<x/>`, a CDATA section, a character
-//! that XML forbids, an invalid value ...) it hands to the general path, so
-//! the result, success or typed error, is always the general path's: the
-//! fast path only ever decides *how fast*, never *what*. The unit tests
-//! check that on the benchmark workload, captures from Prosody and
-//! ejabberd, and hostile inputs.
-//!
-//! Stanzas come one per call, as they sit in a `jabber:client` stream after
-//! the stream header (they inherit its default namespace).
-//!
-//! ```
-//! use muc_core::wire::PresenceDecoder;
-//! use muc_core::muc_xso::StatusCode;
-//!
-//! let mut decoder = PresenceDecoder::new();
-//! let p = decoder.decode(b"<presence from='coven@chat.shakespeare.lit/thirdwitch' id='j1'>\
-//!     <x xmlns='http://jabber.org/protocol/muc#user'>\
-//!     <item affiliation='member' role='participant'/><status code='110'/></x></presence>")
-//!     .unwrap();
-//! assert_eq!(p.from.resource().map(|r| r.as_str()), Some("thirdwitch"));
-//! assert!(p.user.unwrap().has_status(StatusCode::SELF_PRESENCE));
-//! ```
+//! The presence level of the fast path: a presence and its MUC children,
+//! read from the tags of [`super::lexer`].
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use jid::Jid;
-use minidom::Element;
 use muc_xso::{
     Affiliation, Continue, DestroyNotification, Role, Status, StatusCode, UserActor, UserChild,
     UserExt, UserItem,
 };
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use xmpp_parsers::message::Lang;
-use xmpp_parsers::presence::{Presence, Show, Type};
+use xmpp_parsers::presence::{Show, Type};
 
-use crate::incoming::{IncomingPresence, InputError};
+use crate::incoming::IncomingPresence;
 
-const CLIENT_NS: &str = "jabber:client";
-const OCCUPANT_ID_NS: &str = "urn:xmpp:occupant-id:0";
-
-/// Decodes presences from a `jabber:client` stream, one stanza's bytes at a
-/// time.
-///
-/// Keep one per stream: it remembers the last `to` address it validated
-/// (always our own JID on a client stream), so that it is checked once,
-/// not on every stanza.
-#[derive(Debug, Default, Clone)]
-pub struct PresenceDecoder {
-    /// The last `to` that parsed as a JID.
-    to: String,
-}
-
-/// Why a stanza could not be decoded. These are the general path's errors:
-/// the fast path never makes one of its own.
-#[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
-    /// The bytes are not one well-formed element (as rxml, the parser under
-    /// tokio-xmpp, judges them).
-    #[error("not well-formed XML: {0}")]
-    Xml(#[from] minidom::Error),
-    /// The stanza is not a presence; here it is as an element.
-    #[error("not a presence: <{}/>", .0.name())]
-    NotPresence(Box<Element>),
-    /// The presence breaks RFC 6120/6121 as xmpp-parsers reads it (an
-    /// invalid `type`, `from` or `<show/>` ...).
-    #[error("invalid presence: {0}")]
-    Presence(xmpp_parsers::Error),
-    /// The MUC parts are invalid (muc-xso's typed error), or there is no
-    /// `from`.
-    #[error(transparent)]
-    Input(#[from] InputError),
-}
-
-/// The fast path declined a stanza; [`PresenceDecoder::decode`] then takes
-/// the general path. The text says what it did not handle (for tests and
-/// profiling; not a stable interface).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unsupported(pub &'static str);
-
-impl std::fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "not on the fast path: {}", self.0)
-    }
-}
-
-type Fast<T> = Result<T, Unsupported>;
-
-fn bail<T>(why: &'static str) -> Fast<T> {
-    Err(Unsupported(why))
-}
-
-impl PresenceDecoder {
-    /// A decoder for stanzas of a `jabber:client` stream.
-    pub fn new() -> PresenceDecoder {
-        PresenceDecoder::default()
-    }
-
-    /// Decodes one presence: the fast path when it applies, else the general
-    /// path. Either way the outcome is the general path's.
-    pub fn decode(&mut self, stanza: &[u8]) -> Result<IncomingPresence, DecodeError> {
-        match self.decode_fast(stanza) {
-            Ok(p) => Ok(p),
-            Err(_) => self.decode_general(stanza),
-        }
-    }
-
-    /// The fast path alone: the presence, or why it was declined (then
-    /// [`decode_general`](Self::decode_general) has the answer).
-    pub fn decode_fast(&mut self, stanza: &[u8]) -> Result<IncomingPresence, Unsupported> {
-        if stanza.first() != Some(&b'<') {
-            return bail("does not start with '<'");
-        }
-        let Ok(text) = std::str::from_utf8(stanza) else {
-            return bail("not UTF-8");
-        };
-        let mut r = Reader::from_str(text);
-        let mut parser = Parser {
-            r: &mut r,
-            input: text,
-        };
-        let p = parser.presence(&mut self.to)?;
-        Ok(p)
-    }
-
-    /// The general path: minidom (rxml), xmpp-parsers'
-    /// [`Presence`], then [`IncomingPresence::from_presence`].
-    pub fn decode_general(&self, stanza: &[u8]) -> Result<IncomingPresence, DecodeError> {
-        let element = Element::from_reader_with_prefixes(stanza, CLIENT_NS.to_owned())?;
-        let presence = match Presence::try_from(element) {
-            Ok(p) => p,
-            Err(xmpp_parsers::FromElementError::Mismatch(e)) => {
-                return Err(DecodeError::NotPresence(Box::new(e)));
-            }
-            Err(xmpp_parsers::FromElementError::Invalid(e)) => {
-                return Err(DecodeError::Presence(e));
-            }
-        };
-        Ok(IncomingPresence::from_presence(presence)?)
-    }
-}
-
-/// Whether an attribute value or text needs a closer look: markup
-/// characters, control characters, or bytes that may start U+FFFE/U+FFFF
-/// or a supplementary character.
-#[inline]
-fn plain(s: &str) -> bool {
-    s.bytes()
-        .all(|b| (0x20..0xef).contains(&b) && b != b'&' && b != b'<')
-}
-
-/// XML 1.0 `Char`.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-}
-
-/// An attribute value, unescaped, when the fast path is sure to read it as
-/// rxml does (no normalization of whitespace needed, only valid characters).
-fn attr_value(raw: Cow<'_, str>) -> Fast<Cow<'_, str>> {
-    if plain(&raw) {
-        return Ok(raw);
-    }
-    if raw
-        .bytes()
-        .any(|b| matches!(b, b'<' | b'\t' | b'\n' | b'\r'))
-    {
-        // '<' is not allowed; whitespace would be normalized.
-        return bail("attribute value to normalize");
-    }
-    let Ok(v) = quick_xml::escape::unescape(&raw) else {
-        return bail("attribute value with an unknown reference");
-    };
-    if !v.chars().all(xml_char) || v.contains('\r') {
-        return bail("attribute value with a forbidden character");
-    }
-    Ok(Cow::Owned(v.into_owned()))
-}
-
-/// A name the fast path is sure rxml accepts as it stands (ASCII, no
-/// prefix).
-fn plain_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
-        _ => return false,
-    }
-    b.iter()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-}
-
-/// Whitespace that rxml reports unchanged (no `\r` to normalize).
-fn blank(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n'))
-}
-
-/// One element start: its name and raw attributes.
-struct Tag<'a> {
-    name: &'a str,
-    buf: &'a str,
-    empty: bool,
-}
-
-impl<'a> Tag<'a> {
-    /// The tag, borrowed from `input` (the slice reader's events point
-    /// into it).
-    fn of(e: &BytesStart<'_>, empty: bool, input: &'a str) -> Fast<Tag<'a>> {
-        let s: &str = e;
-        let name_len = e.name().0.len();
-        let offset = (s.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-        match input.get(offset..offset.wrapping_add(s.len())) {
-            Some(buf) if std::ptr::eq(buf.as_ptr(), s.as_ptr()) && name_len <= buf.len() => {
-                Ok(Tag {
-                    name: &buf[..name_len],
-                    buf,
-                    empty,
-                })
-            }
-            _ => bail("event not borrowed from the input"),
-        }
-    }
-
-    /// The attributes, values unescaped; malformed ones are declined.
-    fn attrs(&self) -> AttrIter<'a> {
-        AttrIter {
-            buf: self.buf,
-            pos: self.name.len(),
-            seen: [""; MAX_ATTRS],
-            n: 0,
-        }
-    }
-
-    /// The `xmlns` attribute, if any.
-    fn xmlns(&self) -> Fast<Option<Cow<'a, str>>> {
-        for a in self.attrs() {
-            let (k, v) = a?;
-            if k == "xmlns" {
-                if reserved_ns(&v) {
-                    return bail("reserved namespace name");
-                }
-                return Ok(Some(v));
-            }
-        }
-        Ok(None)
-    }
-}
-
-/// More attributes than this on one element go to the general path.
-const MAX_ATTRS: usize = 12;
-
-/// The attributes of a tag, read strictly by XML's rules: whitespace
-/// before each, `=` between name and quoted value, no name twice.
-struct AttrIter<'a> {
-    buf: &'a str,
-    pos: usize,
-    seen: [&'a str; MAX_ATTRS],
-    n: usize,
-}
-
-fn xml_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-impl<'a> AttrIter<'a> {
-    fn skip_space(&mut self) -> usize {
-        let start = self.pos;
-        let b = self.buf.as_bytes();
-        while self.pos < b.len() && xml_space(b[self.pos]) {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
-    fn attr(&mut self) -> Fast<Option<(&'a str, Cow<'a, str>)>> {
-        let b = self.buf.as_bytes();
-        let space = self.skip_space();
-        if self.pos >= b.len() {
-            return Ok(None);
-        }
-        if space == 0 {
-            return bail("no space before an attribute");
-        }
-        let start = self.pos;
-        while self.pos < b.len() && !xml_space(b[self.pos]) && b[self.pos] != b'=' {
-            self.pos += 1;
-        }
-        let name = &self.buf[start..self.pos];
-        self.skip_space();
-        if b.get(self.pos) != Some(&b'=') {
-            return bail("attribute without '='");
-        }
-        self.pos += 1;
-        self.skip_space();
-        let quote = match b.get(self.pos) {
-            Some(q @ (b'\'' | b'"')) => *q,
-            _ => return bail("unquoted attribute value"),
-        };
-        self.pos += 1;
-        let Some(len) = b[self.pos..].iter().position(|c| *c == quote) else {
-            return bail("unterminated attribute value");
-        };
-        let raw = &self.buf[self.pos..self.pos + len];
-        self.pos += len + 1;
-        if name.is_empty() || self.seen[..self.n].contains(&name) {
-            return bail("empty or repeated attribute name");
-        }
-        if self.n == MAX_ATTRS {
-            return bail("too many attributes");
-        }
-        self.seen[self.n] = name;
-        self.n += 1;
-        Ok(Some((name, attr_value(Cow::Borrowed(raw))?)))
-    }
-}
-
-impl<'a> Iterator for AttrIter<'a> {
-    type Item = Fast<(&'a str, Cow<'a, str>)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.attr() {
-            Ok(Some(a)) => Some(Ok(a)),
-            Ok(None) => None,
-            Err(e) => {
-                // Stop after an error.
-                self.pos = self.buf.len();
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-/// An attribute the fast path does not use, on an element that ignores
-/// unknown attributes: only its well-formedness matters.
-fn ignorable(key: &str) -> Fast<()> {
-    if plain_name(key) || key == "xml:lang" {
-        Ok(())
-    } else {
-        bail("attribute name")
-    }
-}
-
-fn check_ref(r: &quick_xml::events::BytesRef<'_>) -> Fast<()> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) if xml_char(c) => Ok(()),
-        Ok(Some(_)) | Err(_) => bail("bad character reference"),
-        Ok(None) if matches!(&**r, "lt" | "gt" | "amp" | "apos" | "quot") => Ok(()),
-        Ok(None) => bail("unknown entity"),
-    }
-}
+use super::lexer::*;
+use super::*;
 
 /// What the children of `<presence/>` add up to.
 #[derive(Default)]
-struct Body<'a> {
+pub(super) struct Body<'a> {
     /// The `xml:lang` of the presence, which its `<status/>`es inherit.
-    lang: Option<Cow<'a, str>>,
-    show: Option<Show>,
-    statuses: BTreeMap<Lang, String>,
-    priority: bool,
-    user: Option<UserExt>,
-    occupant_id: Option<String>,
+    pub(super) lang: Option<Cow<'a, str>>,
+    pub(super) show: Option<Show>,
+    pub(super) statuses: BTreeMap<Lang, String>,
+    pub(super) priority: bool,
+    pub(super) user: Option<UserExt>,
+    pub(super) occupant_id: Option<String>,
 }
 
-struct Parser<'r, 'a> {
-    r: &'r mut Reader<&'a [u8]>,
-    input: &'a str,
+pub(super) struct Parser<'r, 'a> {
+    pub(super) r: &'r mut Reader<&'a [u8]>,
+    pub(super) input: &'a str,
 }
 
 impl<'a> Parser<'_, 'a> {
-    fn next(&mut self) -> Fast<Event<'a>> {
+    pub(super) fn next(&mut self) -> Fast<Event<'a>> {
         match self.r.read_event() {
             Ok(e) => Ok(e),
             Err(_) => bail("not well-formed"),
@@ -387,7 +46,7 @@ impl<'a> Parser<'_, 'a> {
 
     /// The next child element of the current one, or `None` at its end.
     /// Whitespace between children is skipped; other text is declined.
-    fn child(&mut self) -> Fast<Option<Tag<'a>>> {
+    pub(super) fn child(&mut self) -> Fast<Option<Tag<'a>>> {
         loop {
             match self.next()? {
                 Event::Start(e) => return Tag::of(&e, false, self.input).map(Some),
@@ -401,7 +60,7 @@ impl<'a> Parser<'_, 'a> {
 
     /// Text content up to the end of the current element, references
     /// resolved. A child element, CDATA or a comment is declined.
-    fn text(&mut self, tag: &Tag<'a>) -> Fast<Cow<'a, str>> {
+    pub(super) fn text(&mut self, tag: &Tag<'a>) -> Fast<Cow<'a, str>> {
         if tag.empty {
             return Ok(Cow::Borrowed(""));
         }
@@ -449,7 +108,7 @@ impl<'a> Parser<'_, 'a> {
 
     /// Checks an element that is ignored (a foreign payload, an unknown
     /// child where unknown children are discarded) and skips it.
-    fn ignore(&mut self, tag: &Tag<'a>) -> Fast<()> {
+    pub(super) fn ignore(&mut self, tag: &Tag<'a>) -> Fast<()> {
         check_foreign(tag)?;
         if tag.empty {
             return Ok(());
@@ -480,7 +139,7 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 
-    fn presence(&mut self, to_cache: &mut String) -> Fast<IncomingPresence> {
+    pub(super) fn presence(&mut self, to_cache: &mut String) -> Fast<IncomingPresence> {
         let tag = match self.next()? {
             Event::Start(e) => Tag::of(&e, false, self.input)?,
             Event::Empty(e) => Tag::of(&e, true, self.input)?,
@@ -556,7 +215,7 @@ impl<'a> Parser<'_, 'a> {
         })
     }
 
-    fn presence_child(&mut self, tag: Tag<'a>, body: &mut Body<'a>) -> Fast<()> {
+    pub(super) fn presence_child(&mut self, tag: Tag<'a>, body: &mut Body<'a>) -> Fast<()> {
         let xmlns = tag.xmlns()?;
         match (tag.name, xmlns.as_deref()) {
             ("show", None) => {
@@ -630,7 +289,7 @@ impl<'a> Parser<'_, 'a> {
         Ok(())
     }
 
-    fn user_ext(&mut self, tag: &Tag<'a>) -> Fast<UserExt> {
+    pub(super) fn user_ext(&mut self, tag: &Tag<'a>) -> Fast<UserExt> {
         for a in tag.attrs() {
             ignorable(a?.0)?;
         }
@@ -658,7 +317,7 @@ impl<'a> Parser<'_, 'a> {
     /// The next child of an element that discards unknown children: known
     /// ones (unprefixed, in `muc#user`, no `xmlns` of their own) come back,
     /// the others are checked and skipped.
-    fn known_child(&mut self) -> Fast<Option<Tag<'a>>> {
+    pub(super) fn known_child(&mut self) -> Fast<Option<Tag<'a>>> {
         while let Some(child) = self.child()? {
             match child.xmlns()?.as_deref() {
                 None => return Ok(Some(child)),
@@ -670,7 +329,7 @@ impl<'a> Parser<'_, 'a> {
     }
 
     /// The text of a `<reason/>` or `<password/>` (no attributes).
-    fn simple_text(&mut self, tag: &Tag<'a>, slot: &mut Option<String>) -> Fast<()> {
+    pub(super) fn simple_text(&mut self, tag: &Tag<'a>, slot: &mut Option<String>) -> Fast<()> {
         if tag.attrs().next().is_some() || slot.is_some() {
             return bail("text child with attributes, or twice");
         }
@@ -678,7 +337,7 @@ impl<'a> Parser<'_, 'a> {
         Ok(())
     }
 
-    fn item(&mut self, tag: &Tag<'a>) -> Fast<UserItem> {
+    pub(super) fn item(&mut self, tag: &Tag<'a>) -> Fast<UserItem> {
         let mut item = UserItem::default();
         for a in tag.attrs() {
             match a? {
@@ -731,7 +390,7 @@ impl<'a> Parser<'_, 'a> {
     }
 
     /// Skips every child of an element that discards them all.
-    fn discard_children(&mut self, tag: &Tag<'a>) -> Fast<()> {
+    pub(super) fn discard_children(&mut self, tag: &Tag<'a>) -> Fast<()> {
         if !tag.empty {
             while let Some(child) = self.child()? {
                 self.ignore(&child)?;
@@ -740,7 +399,7 @@ impl<'a> Parser<'_, 'a> {
         Ok(())
     }
 
-    fn actor(&mut self, tag: &Tag<'a>) -> Fast<UserActor> {
+    pub(super) fn actor(&mut self, tag: &Tag<'a>) -> Fast<UserActor> {
         let mut actor = UserActor::default();
         for a in tag.attrs() {
             match a? {
@@ -756,7 +415,7 @@ impl<'a> Parser<'_, 'a> {
         Ok(actor)
     }
 
-    fn status(&mut self, tag: &Tag<'a>) -> Fast<Status> {
+    pub(super) fn status(&mut self, tag: &Tag<'a>) -> Fast<Status> {
         let mut code = None;
         for a in tag.attrs() {
             match a? {
@@ -774,7 +433,7 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 
-    fn destroy(&mut self, tag: &Tag<'a>) -> Fast<DestroyNotification> {
+    pub(super) fn destroy(&mut self, tag: &Tag<'a>) -> Fast<DestroyNotification> {
         let mut d = DestroyNotification::default();
         for a in tag.attrs() {
             match a? {
@@ -799,7 +458,7 @@ impl<'a> Parser<'_, 'a> {
 }
 
 /// The checks rxml makes on an element the fast path skips.
-fn check_foreign(tag: &Tag<'_>) -> Fast<()> {
+pub(super) fn check_foreign(tag: &Tag<'_>) -> Fast<()> {
     if !plain_name(tag.name) {
         return bail("element name");
     }
@@ -815,6 +474,6 @@ fn check_foreign(tag: &Tag<'_>) -> Fast<()> {
 
 /// The namespace name bound to the `xml` prefix, which rxml refuses as a
 /// default namespace (found by the `wire_presence` fuzz target).
-fn reserved_ns(ns: &str) -> bool {
+pub(super) fn reserved_ns(ns: &str) -> bool {
     ns == "http://www.w3.org/XML/1998/namespace"
 }
