@@ -296,6 +296,11 @@ async fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, B
     let (mut server, mut jid, mut password, mut room, mut nick) = (None, None, None, None, None);
     let mut any = false;
     while let Some(flag) = argv.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{}", usage());
+            println!("Without arguments the tour runs on an embedded muc-testserver.");
+            std::process::exit(0);
+        }
         any = true;
         let value = argv
             .next()
