@@ -1,14 +1,18 @@
 //! The list of every scenario of the suite.
 //!
-//! To add a scenario file `src/scenarios/<file>.rs` exposing
-//! `pub fn scenarios() -> Vec<Scenario>`: declare the module in `src/scenarios/mod.rs` and
-//! add one line `crate::scenarios::<file>::scenarios,` to [`GROUPS`]. Ids must be unique (checked by [`check_ids`], which the runner calls).
+//! A group is a scenario file `src/scenarios/<group>.rs`, or a folder
+//! `src/scenarios/<group>/` whose `mod.rs` concatenates the `scenarios()` of its
+//! files in report order; either exposes `pub fn scenarios() -> Vec<Scenario>`.
+//! To add a group: declare the module in `src/scenarios/mod.rs` and add one line
+//! `crate::scenarios::<group>::scenarios,` to [`GROUPS`]. To add a file to a folder
+//! group: declare it in the folder's `mod.rs` and add its `scenarios()` there, in
+//! report order. Ids must be unique (checked by [`check_ids`], which the runner calls).
 
 use std::collections::HashSet;
 
 use super::Scenario;
 
-/// One function per scenario file, in report order.
+/// One function per scenario group (a file, or a folder of files), in report order.
 pub const GROUPS: &[fn() -> Vec<Scenario>] = &[
     crate::scenarios::discovery::scenarios,
     crate::scenarios::enter::scenarios,

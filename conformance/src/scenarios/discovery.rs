@@ -57,9 +57,8 @@ pub fn scenarios() -> Vec<Scenario> {
 }
 
 async fn items_public_rooms(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
         let (public, _pev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_public(true).set_roomname("The Public Heath");
         })
@@ -85,15 +84,13 @@ async fn items_public_rooms(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             "the hidden room is listed to a user who is not in it".into()
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn info_features(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice], async {
         let (room, _ev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_roomname("Cave of Features")
                 .set_whois(Whois::Anyone)
@@ -134,15 +131,13 @@ async fn info_features(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("disco#info features {:?}: {}", f.all, wrong.join("; "))
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    alice.close().await;
-    result
+    })
+    .await
 }
 
 async fn info_after_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice], async {
         let (room, _ev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_members_only(false)
                 .set_public(true)
@@ -179,16 +174,13 @@ async fn info_after_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         )?;
         destroyed?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    alice.close().await;
-    result
+    })
+    .await
 }
 
 async fn info_roominfo(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
         let (room, mut aev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_room_desc("Where the witches meet");
         })
@@ -229,15 +221,13 @@ async fn info_roominfo(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             )
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn info_not_found(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice], async {
         let nowhere = ctx.fresh_room();
         let condition = refusal(
             "disco#info of a room that does not exist",
@@ -247,16 +237,13 @@ async fn info_not_found(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("answered with {condition}, not item-not-found")
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    alice.close().await;
-    result
+    })
+    .await
 }
 
 async fn info_on_join(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
         let (room, _ev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_roomname("Known to itself")
                 .set_room_desc("Thinks of itself")
@@ -286,15 +273,13 @@ async fn info_on_join(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("the room info on join has the description {description:?}")
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn info_stable_id(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice], async {
         let (room, _ev) = create_room(ctx, &alice, "Alice").await?;
         let tracker = room
             .send_tracked_message("same id back?", Some(WAIT))
@@ -318,8 +303,6 @@ async fn info_stable_id(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             )
             .into()),
         }
-    }
-    .await;
-    alice.close().await;
-    result
+    })
+    .await
 }

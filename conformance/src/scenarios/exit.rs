@@ -57,12 +57,10 @@ pub fn scenarios() -> Vec<Scenario> {
 }
 
 async fn leave_self(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (_aroom, _aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, mut bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (_aroom, _aev, [(broom, mut bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         within("the leave", broom.leave_and_wait()).await??;
         ensure(
             !broom.joined() && broom.state() == RoomState::Exited,
@@ -92,21 +90,15 @@ async fn leave_self(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             || format!("sending after the exit failed with {err:?}, not NotJoined"),
         )?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn leave_seen_by_others(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let carol = connect(ctx, "carol").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob"), (&carol, "Carol")]).await?;
-        let (croom, mut cev) = guests.pop().ok_or("no carol")?;
-        let (broom, _bev) = guests.pop().ok_or("no bob")?;
+    let [alice, bob, carol] = connect_all(ctx, ["alice", "bob", "carol"]).await?;
+    close_after(&[&alice, &bob, &carol], async {
+        let (aroom, mut aev, [(broom, _bev), (croom, mut cev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob"), (&carol, "Carol")]).await?;
         let alice_key = aroom.occupant("Bob").ok_or("alice does not see bob")?.key();
         let carol_key = croom.occupant("Bob").ok_or("carol does not see bob")?.key();
         within("the leave", broom.leave_and_wait()).await??;
@@ -139,10 +131,8 @@ async fn leave_seen_by_others(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             .await?;
         }
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob, &carol]).await;
-    result
+    })
+    .await
 }
 
 async fn leave_status_text(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
@@ -150,10 +140,9 @@ async fn leave_status_text(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let bob_proxy = TcpProxy::start(ctx).await?;
     let alice = connect_via(ctx, "alice", alice_proxy.addr()).await?;
     let bob = connect_via(ctx, "bob", bob_proxy.addr()).await?;
-    let result: Result<Outcome, Error> = async {
-        let (_aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    close_after(&[&alice, &bob], async {
+        let (_aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         within("the leave", broom.leave_with_status(Some("gone fishing"))).await??;
         let occupant = wait_for(&mut aev, "bob to leave", |e| match e {
             RoomEvent::Leave { occupant, .. } if occupant.nick() == "Bob" => Some(occupant.clone()),
@@ -184,19 +173,15 @@ async fn leave_status_text(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             )
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn leave_rejoin(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let first_key = aroom.occupant("Bob").ok_or("alice does not see bob")?.key();
         within("the leave", broom.leave_and_wait()).await??;
         wait_leave(&mut aev, "Bob").await?;
@@ -218,15 +203,13 @@ async fn leave_rejoin(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             "the old handle came back to life".into()
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn last_occupant(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice], async {
         let (aroom, _aev) = create_configured_room(ctx, &alice, "Alice", |c| {
             c.set_persistent(false);
         })
@@ -246,20 +229,15 @@ async fn last_occupant(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         )?;
         within("the instant room", again.create_instant()).await??;
         Ok(Outcome::Pass)
-    }
-    .await;
-    alice.close().await;
-    result
+    })
+    .await
 }
 
 async fn offline_close(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom1, mut aev1, _) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (aroom2, mut aev2, _) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom1, mut aev1, _) = room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
+        let (aroom2, mut aev2, _) = room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         bob.close().await;
         for (room, events) in [(&aroom1, &mut aev1), (&aroom2, &mut aev2)] {
             wait_leave(events, "Bob").await?;
@@ -268,17 +246,15 @@ async fn offline_close(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             })?;
         }
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn connection_lost(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
     let alice = connect(ctx, "alice").await?;
     let proxy = TcpProxy::start(ctx).await?;
     let bob = connect_via(ctx, "bob", proxy.addr()).await?;
-    let result: Result<Outcome, Error> = async {
+    close_after(&[&alice, &bob], async {
         let (aroom, mut aev) = create_room(ctx, &alice, "Alice").await?;
         let (broom, mut bev, _) = join_with(
             &bob,
@@ -287,11 +263,7 @@ async fn connection_lost(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             JoinOptions::default().autorejoin(false),
         )
         .await?;
-        wait_for(&mut aev, "bob's join", |e| match e {
-            RoomEvent::Join { occupant } if occupant.nick() == "Bob" => Some(()),
-            _ => None,
-        })
-        .await?;
+        wait_join(&mut aev, "bob's join", "Bob").await?;
         proxy.cut();
         let removed = wait_exit(&mut bev).await?;
         ensure(removed.mode == LeaveMode::Disconnected, || {
@@ -313,8 +285,6 @@ async fn connection_lost(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         })
         .await?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }

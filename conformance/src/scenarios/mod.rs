@@ -4,18 +4,24 @@
 //! scenario says so for that server ([`Outcome::Differs`](crate::runner::Outcome))
 //! instead of weakening the check for all.
 //!
-//! | file | sections |
+//! A group is one file, or a folder whose `mod.rs` concatenates its
+//! files' scenarios in report order (one file per subsection or two).
+//!
+//! | group | sections |
 //! |---|---|
 //! | [`discovery`] | §6 service and room discovery |
-//! | [`enter`] | §7.2 entering a room |
+//! | [`enter`] | §7.2 entering a room (basic, access, status, history) |
 //! | [`occupants`] | §7.2.3, §7.6, §7.7 presence broadcast, occupants, nick changes |
 //! | [`messages`] | §7.4, §7.5, §8.1 groupchat, private messages, subject |
 //! | [`exit`] | §7.14 exiting a room |
 //! | [`invites`] | §7.8, §7.10, §7.12, §7.13 invitations, registration, voice requests |
 //! | [`session`] | self-ping (XEP-0410), reconnect and autorejoin, tracking |
-//! | [`moderation`] | §8 moderator use cases |
-//! | [`admin`] | §9 admin use cases |
-//! | [`owner`] | §10 owner use cases |
+//! | [`moderation`] | §8 moderator use cases (kick, voice) |
+//! | [`admin`] | §9 admin use cases (ban, member, moderator) |
+//! | [`owner`] | §10 owner use cases (create, config, owners, admins, destroy) |
+//!
+//! [`support`] holds what they share (connecting, rooms, waits, checks, a
+//! TCP proxy).
 
 pub mod support;
 

@@ -82,13 +82,10 @@ fn join_of<'a>(nick: &'a str) -> impl FnMut(&RoomEvent) -> Option<muc_client::Oc
 }
 
 async fn join_broadcast(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let carol = connect(ctx, "carol").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, mut bev) = guests.remove(0);
+    let [alice, bob, carol] = connect_all(ctx, ["alice", "bob", "carol"]).await?;
+    close_after(&[&alice, &bob, &carol], async {
+        let (aroom, mut aev, [(broom, mut bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let (croom, _cev, _) = join(&carol, aroom.mucjid(), "Carol").await?;
         for (who, room, events) in [("alice", &aroom, &mut aev), ("bob", &broom, &mut bev)] {
             let carol_there =
@@ -111,23 +108,15 @@ async fn join_broadcast(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("carol counts {:?}", nicks(&croom))
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob, &carol]).await;
-    result
+    })
+    .await
 }
 
 async fn list_on_entry(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let carol = connect(ctx, "carol").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob, carol] = connect_all(ctx, ["alice", "bob", "carol"]).await?;
+    close_after(&[&alice, &bob, &carol], async {
         let (aroom, _aev) = create_room(ctx, &alice, "Alice").await?;
-        within(
-            "membership",
-            aroom.set_affiliation(bare_jid(ctx, "bob"), Affiliation::Member, None),
-        )
-        .await??;
+        affiliate(ctx, "membership", &aroom, "bob", Affiliation::Member, None).await?;
         let (_broom, _bev, _) = join(&bob, aroom.mucjid(), "Bob").await?;
         let (croom, _cev, entered) = join(&carol, aroom.mucjid(), "Carol").await?;
         let list = croom.occupants();
@@ -158,19 +147,14 @@ async fn list_on_entry(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         let keys: std::collections::HashSet<OccupantKey> = list.iter().map(|o| o.key()).collect();
         ensure(keys.len() == 3, || "two occupants share a key".into())?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob, &carol]).await;
-    result
+    })
+    .await
 }
 
 async fn five_users(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let names = ["alice", "bob", "carol", "dave", "eve"];
-    let mut services = Vec::new();
-    for n in names {
-        services.push(connect(ctx, n).await?);
-    }
-    let result: Result<Outcome, Error> = async {
+    let services = connect_all(ctx, ["alice", "bob", "carol", "dave", "eve"]).await?;
+    let refs: Vec<&muc_client::Service> = services.iter().collect();
+    close_after(&refs, async {
         let (first, first_ev) = create_room(ctx, &services[0], "U0").await?;
         let mut rooms = vec![(first, first_ev)];
         for (i, service) in services.iter().enumerate().skip(1) {
@@ -208,17 +192,13 @@ async fn five_users(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             )?;
         }
         Ok(Outcome::Pass)
-    }
-    .await;
-    let refs: Vec<&muc_client::Service> = services.iter().collect();
-    close_all(&refs).await;
-    result
+    })
+    .await
 }
 
 async fn presence_on_entry(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
         let (aroom, mut aev) = create_room(ctx, &alice, "Alice").await?;
         let options = JoinOptions {
             show: Some(Show::Away),
@@ -238,19 +218,15 @@ async fn presence_on_entry(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             },
         )?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn presence_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let key = aroom.occupant("Bob").ok_or("alice does not see bob")?.key();
         within(
             "bob's presence",
@@ -292,16 +268,13 @@ async fn presence_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             )
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn presence_known_to_newcomer(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
         let (aroom, _aev) = create_room(ctx, &alice, "Alice").await?;
         within(
             "alice's presence",
@@ -317,19 +290,15 @@ async fn presence_known_to_newcomer(ctx: &ScenarioCtx) -> Result<Outcome, Error>
             || format!("bob sees Alice with {:?} / {:?}", a.show(), a.status()),
         )?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn nick_seen_by_others(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let key = aroom.occupant("Bob").ok_or("alice does not see bob")?.key();
         within("the nick change", broom.set_nick("Robert")).await??;
         let mut seen = collect_until(&mut aev, "the nick change", |e| {
@@ -366,19 +335,15 @@ async fn nick_seen_by_others(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             || format!("alice's occupants: {:?}", nicks(&aroom)),
         )?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn nick_own_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, _aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, mut bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, _aev, [(broom, mut bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let key = broom.this_occupant().ok_or("no local occupant")?.key();
         let given = within("the nick change", broom.set_nick("Robert")).await??;
         ensure(given == "Robert", || format!("the room gave {given:?}"))?;
@@ -406,26 +371,20 @@ async fn nick_own_change(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
         })?;
         ensure(aroom.mucjid() == broom.mucjid(), || "rooms differ".into())?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn nick_conflict(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let condition = refusal(
             "a nick change onto Alice",
             within("the nick change", broom.set_nick("Alice")).await?,
         )?;
-        ensure(condition == "conflict", || {
-            format!("refused with {condition}, not conflict")
-        })?;
+        ensure_condition(condition, "conflict")?;
         ensure(broom.nick() == "Bob", || {
             format!("bob's nick is now {:?}", broom.nick())
         })?;
@@ -440,19 +399,15 @@ async fn nick_conflict(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("alice's occupants: {:?}", nicks(&aroom))
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
 
 async fn nick_messages_after(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
-    let alice = connect(ctx, "alice").await?;
-    let bob = connect(ctx, "bob").await?;
-    let result: Result<Outcome, Error> = async {
-        let (aroom, mut aev, mut guests) =
-            room_with_guests(ctx, &alice, "Alice", &[(&bob, "Bob")]).await?;
-        let (broom, _bev) = guests.remove(0);
+    let [alice, bob] = connect_all(ctx, ["alice", "bob"]).await?;
+    close_after(&[&alice, &bob], async {
+        let (aroom, mut aev, [(broom, _bev)]) =
+            room_with_guests(ctx, &alice, "Alice", [(&bob, "Bob")]).await?;
         let key = aroom.occupant("Bob").ok_or("alice does not see bob")?.key();
         within("the nick change", broom.set_nick("Robert")).await??;
         say(&broom, "it is still me").await?;
@@ -470,8 +425,6 @@ async fn nick_messages_after(ctx: &ScenarioCtx) -> Result<Outcome, Error> {
             format!("the message's occupant is {occupant:?}, not key {key}")
         })?;
         Ok(Outcome::Pass)
-    }
-    .await;
-    close_all(&[&alice, &bob]).await;
-    result
+    })
+    .await
 }
