@@ -334,6 +334,12 @@ async fn drop_leaves_nothing(backend: Backend) {
         !alive(pid),
         "{backend}: server process {pid} survived the drop"
     );
+    // Helpers (erl_child_setup, inet_gethost ...) notice the VM is gone a
+    // moment after it exits: give them a short while.
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while helpers.iter().any(|h| alive(*h)) && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     for helper in &helpers {
         assert!(
             !alive(*helper),

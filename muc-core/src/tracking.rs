@@ -118,12 +118,14 @@ impl Trackers {
     }
 
     /// Tries to match a received groupchat message as the reflection of one
-    /// of ours.
+    /// of ours. The updates come in order: a tracker whose write was not
+    /// reported yet first reaches `DeliveredToServer` (a reflected message
+    /// was evidently written), so observers always see the same sequence.
     pub(crate) fn match_reflection(
         &mut self,
         m: &Message,
         from_us: bool,
-    ) -> Option<(TrackerId, TrackerState)> {
+    ) -> Vec<(TrackerId, TrackerState)> {
         let id = m.id.as_ref().map(|i| i.0.as_str());
         let origin = m
             .payloads
@@ -159,14 +161,20 @@ impl Trackers {
                     .iter()
                     .position(|t| t.body.as_ref() == Some(b))
                     .map(|p| (p, MatchedBy::SenderAndBody))
-            })?;
-        let (pos, matched_by) = pos;
+            });
+        let Some((pos, matched_by)) = pos else {
+            return Vec::new();
+        };
         let t = self.list.remove(pos);
         let state = TrackerState::DeliveredToRecipient {
             matched_by,
             stanza_id,
         };
-        Some((t.id, state))
+        if t.state == TrackerState::InFlight {
+            vec![(t.id, TrackerState::DeliveredToServer), (t.id, state)]
+        } else {
+            vec![(t.id, state)]
+        }
     }
 
     /// An error message from the room answering one of ours.

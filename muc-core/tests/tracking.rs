@@ -213,3 +213,28 @@ fn sending_requires_an_active_room() {
             .is_err()
     );
 }
+
+#[test]
+fn a_reflection_before_the_write_report_still_passes_through_delivered_to_server() {
+    let mut h = live();
+    let m = Message::new(None).with_body(Default::default(), "fast".into());
+    let t = h
+        .router
+        .send_tracked(&ROOM.parse().unwrap(), m, None, h.now)
+        .unwrap();
+    // The transport has not reported the write yet when the reflection comes.
+    let transmit = h.router.poll_transmit().expect("queued");
+    let id = match &transmit.stanza {
+        Stanza::Message(m) => m.id.clone().expect("id").0,
+        other => panic!("{other:?}"),
+    };
+    h.feed(&format!("<message from='room1@conference.localhost/Alice' type='groupchat' id='{id}'><body>fast</body></message>"));
+    let got = states(&mut h);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0], (t, TrackerState::DeliveredToServer));
+    assert!(matches!(got[1], (id, TrackerState::DeliveredToRecipient { .. }) if id == t));
+    // The late write report changes nothing.
+    h.router.transmitted(t);
+    h.pump();
+    assert!(states(&mut h).is_empty());
+}

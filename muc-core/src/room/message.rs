@@ -117,7 +117,7 @@ impl Room {
             return;
         }
         if source == MessageSource::Live {
-            if let Some((id, state)) = self.trackers.match_reflection(&m, from_us) {
+            for (id, state) in self.trackers.match_reflection(&m, from_us) {
                 self.events.push_back(RoomEvent::Tracker { id, state });
             }
         }
