@@ -1,9 +1,12 @@
 //! XML namespaces and well-known names used by Multi-User Chat.
+//!
+//! The names `xmpp-parsers` already defines are its constants under the
+//! names this crate uses; the rest are defined here.
 
 /// `http://jabber.org/protocol/muc`: the join request (`<x/>` in presence).
-pub const MUC: &str = "http://jabber.org/protocol/muc";
+pub const MUC: &str = xmpp_parsers::ns::MUC;
 /// `http://jabber.org/protocol/muc#user`: room-to-occupant information.
-pub const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
+pub const MUC_USER: &str = xmpp_parsers::ns::MUC_USER;
 /// `http://jabber.org/protocol/muc#admin`: roles and affiliations.
 pub const MUC_ADMIN: &str = "http://jabber.org/protocol/muc#admin";
 /// `http://jabber.org/protocol/muc#owner`: configuration and destruction.
@@ -25,7 +28,7 @@ pub const STABLE_ID: &str = "http://jabber.org/protocol/muc#stable_id";
 /// Disco feature: the room answers self-pings itself (XEP-0410).
 pub const SELF_PING_OPTIMIZATION: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
 /// Disco feature: the room stamps occupant ids (XEP-0421).
-pub const OCCUPANT_ID: &str = "urn:xmpp:occupant-id:0";
+pub const OCCUPANT_ID: &str = xmpp_parsers::ns::OID;
 /// Disco node that lists the rooms an entity is in (XEP-0045 §6.7).
 pub const ROOMS_NODE: &str = "http://jabber.org/protocol/muc#rooms";
 /// Disco node that reveals a user's reserved nickname (XEP-0045 §7.12).

@@ -128,9 +128,9 @@ impl RoomFeatures {
             stable_id: has(ns::STABLE_ID),
             self_ping_optimization: has(ns::SELF_PING_OPTIMIZATION),
             occupant_id: has(ns::OCCUPANT_ID),
-            register: has("jabber:iq:register"),
+            register: has(xmpp_parsers::ns::REGISTER),
             voice_requests: has(ns::REQUEST),
-            mam: has("urn:xmpp:mam:2"),
+            mam: has(xmpp_parsers::ns::MAM),
             all,
         }
     }
