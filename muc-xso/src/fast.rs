@@ -7,12 +7,13 @@
 //! it is sure to produce exactly what the derived decoder would; anything
 //! else (an invitation, a foreign child, text where none belongs, a value
 //! that does not parse ...) returns `None`, and the derived decoder
-//! decides, errors included. The unit tests below hold the two to the same
-//! output.
+//! decides, errors included. Typed attribute values are read by the same
+//! codecs as the derived decoder's (`crate::codec`). The unit tests below
+//! hold the two to the same output.
 
-use jid::Jid;
 use minidom::{Element, Node};
 
+use crate::codec::AttrValue;
 use crate::ns;
 use crate::status::{Status, StatusCode};
 use crate::user::{Continue, DestroyNotification, UserActor, UserChild, UserExt, UserItem};
@@ -51,6 +52,12 @@ fn attrs(el: &Element) -> impl Iterator<Item = (&str, &str)> {
         .map(|((_, name), value)| (name.as_str(), value.as_str()))
 }
 
+/// A typed attribute value, read as the derived decoder's codec reads it;
+/// `None` when it does not parse (the derived decoder then names the fault).
+fn value<T: AttrValue>(text: &str) -> Option<T> {
+    T::parse_attr(text).ok()
+}
+
 /// The text of a leaf element with no attributes and no children
 /// (`<reason/>`, `<password/>`).
 fn leaf_text(el: &Element, slot: &mut Option<String>) -> Option<()> {
@@ -70,7 +77,7 @@ fn actor(el: &Element) -> Option<UserActor> {
     let mut actor = UserActor::default();
     for (k, v) in attrs(el) {
         match k {
-            "jid" => actor.jid = Some(Jid::new(v).ok()?),
+            "jid" => actor.jid = Some(value(v)?),
             "nick" => actor.nick = Some(v.to_owned()),
             _ => {}
         }
@@ -80,13 +87,25 @@ fn actor(el: &Element) -> Option<UserActor> {
     Some(actor)
 }
 
+fn continue_(el: &Element) -> Option<Continue> {
+    let mut c = Continue::default();
+    for (k, v) in attrs(el) {
+        if k == "thread" {
+            c.thread = Some(v.to_owned());
+        }
+    }
+    // Unknown children are discarded, but text is not allowed.
+    no_text(el)?;
+    Some(c)
+}
+
 fn item(el: &Element) -> Option<UserItem> {
     let mut item = UserItem::default();
     for (k, v) in attrs(el) {
         match k {
-            "affiliation" => item.affiliation = Some(v.parse().ok()?),
-            "role" => item.role = Some(v.parse().ok()?),
-            "jid" => item.jid = Some(Jid::new(v).ok()?),
+            "affiliation" => item.affiliation = Some(value(v)?),
+            "role" => item.role = Some(value(v)?),
+            "jid" => item.jid = Some(value(v)?),
             "nick" => item.nick = Some(v.to_owned()),
             _ => {}
         }
@@ -103,14 +122,7 @@ fn item(el: &Element) -> Option<UserItem> {
             if item.continue_.is_some() {
                 return None;
             }
-            let mut c = Continue::default();
-            for (k, v) in attrs(child) {
-                if k == "thread" {
-                    c.thread = Some(v.to_owned());
-                }
-            }
-            no_text(child)?;
-            item.continue_ = Some(c);
+            item.continue_ = Some(continue_(child)?);
         }
         // Anything else is discarded.
     }
@@ -120,18 +132,16 @@ fn item(el: &Element) -> Option<UserItem> {
 fn status(el: &Element) -> Option<Status> {
     let code = attrs(el)
         .find(|(k, _)| *k == "code")
-        .and_then(|(_, v)| v.trim().parse::<u16>().ok())?;
+        .and_then(|(_, v)| value::<StatusCode>(v))?;
     no_text(el)?;
-    Some(Status {
-        code: StatusCode(code),
-    })
+    Some(Status::new(code))
 }
 
 fn destroy(el: &Element) -> Option<DestroyNotification> {
     let mut d = DestroyNotification::default();
     for (k, v) in attrs(el) {
         if k == "jid" {
-            d.jid = Some(Jid::new(v).ok()?);
+            d.jid = Some(value(v)?);
         }
     }
     for child in elements(el)? {

@@ -49,7 +49,7 @@ pub trait Payload: TryFrom<Element, Error = FromElementError> + Into<Element> {
         payloads
             .iter()
             .find(|el| Self::matches(el))
-            .map(|el| Self::decode(el.clone()))
+            .map(Self::decode_ref)
     }
 }
 

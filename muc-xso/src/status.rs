@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::num::ParseIntError;
+use std::str::FromStr;
 
 use xso::{AsXml, FromXml};
 
@@ -116,11 +118,24 @@ impl From<u16> for StatusCode {
     }
 }
 
+/// Reads the text of a `code` attribute: a number, surrounding whitespace
+/// allowed; any number is a code.
+///
+/// ```
+/// use muc_xso::StatusCode;
+/// assert_eq!(" 110 ".parse(), Ok(StatusCode::SELF_PRESENCE));
+/// assert!("abc".parse::<StatusCode>().is_err());
+/// ```
+impl FromStr for StatusCode {
+    type Err = ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim().parse().map(StatusCode)
+    }
+}
+
 impl AttrValue for StatusCode {
     fn parse_attr(text: &str) -> Result<Self, String> {
-        text.trim()
-            .parse::<u16>()
-            .map(StatusCode)
+        text.parse()
             .map_err(|_| "expected a numeric status code".to_owned())
     }
     fn render_attr(&self) -> Cow<'_, str> {
