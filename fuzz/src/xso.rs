@@ -107,19 +107,19 @@ fn decode_all(el: &Element) {
         let _ = muc_core::LeaveMode::from_user_ext(Some(&x));
     }
     // Data forms and the views over them.
-    if el.is("x", "jabber:x:data") {
-        if let Ok(form) = DataForm::try_from(el.clone()) {
-            forms(form);
-        }
+    if el.is("x", "jabber:x:data")
+        && let Ok(form) = DataForm::try_from(el.clone())
+    {
+        forms(form);
     }
     // disco#info answers (room features and muc#roominfo).
-    if el.is("query", "http://jabber.org/protocol/disco#info") {
-        if let Ok(info) = DiscoInfoResult::try_from(el.clone()) {
-            let features = RoomFeatures::from_disco(&info);
-            let _ = format!("{features:?}");
-            if let Some(i) = RoomInfo::from_disco(&info) {
-                let _ = format!("{i:?}");
-            }
+    if el.is("query", "http://jabber.org/protocol/disco#info")
+        && let Ok(info) = DiscoInfoResult::try_from(el.clone())
+    {
+        let features = RoomFeatures::from_disco(&info);
+        let _ = format!("{features:?}");
+        if let Some(i) = RoomInfo::from_disco(&info) {
+            let _ = format!("{i:?}");
         }
     }
     // Stanzas carrying them.

@@ -67,7 +67,7 @@ impl Driver {
                             .and_then(|p| p.attr("id"))
                             .map(str::to_owned),
                     ),
-                    Stanza::Iq(i) => (Some(iq_id(i).to_owned()), None),
+                    Stanza::Iq(i) => (Some(i.id().to_owned()), None),
                 };
                 for s in [id, origin].into_iter().flatten() {
                     if self.sent_ids.len() == 64 {
@@ -148,14 +148,5 @@ impl Driver {
         self.router.stream_established(own, self.now);
         self.pump();
         self.check();
-    }
-}
-
-fn iq_id(iq: &muc_core::xmpp_parsers::iq::Iq) -> &str {
-    use muc_core::xmpp_parsers::iq::Iq;
-    match iq {
-        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
-            id
-        }
     }
 }

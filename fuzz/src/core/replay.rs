@@ -17,14 +17,14 @@ pub(super) fn run_text(data: &[u8]) {
     };
     let mut lines = text.lines().peekable();
     let (mut own, mut room, mut nick) = (OWN.to_owned(), ROOM.to_owned(), NICK.to_owned());
-    if let Some(first) = lines.peek() {
-        if let Some(rest) = first.strip_prefix("!own ") {
-            let parts: Vec<&str> = rest.split_whitespace().collect();
-            if let [o, r, n] = parts[..] {
-                (own, room, nick) = (o.to_owned(), r.to_owned(), n.to_owned());
-            }
-            lines.next();
+    if let Some(first) = lines.peek()
+        && let Some(rest) = first.strip_prefix("!own ")
+    {
+        let parts: Vec<&str> = rest.split_whitespace().collect();
+        if let [o, r, n] = parts[..] {
+            (own, room, nick) = (o.to_owned(), r.to_owned(), n.to_owned());
         }
+        lines.next();
     }
     let (Ok(own), Ok(room)) = (FullJid::new(&own), BareJid::new(&room)) else {
         return;

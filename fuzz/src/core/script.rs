@@ -120,10 +120,10 @@ pub(super) fn run_script(script: Script) {
     let Some(mut d) = Driver::new(own, room, NICK, options) else {
         return;
     };
-    if s.enter {
-        if let Some(st) = parse_stanza(&capture(0, &NickChoice::Me)) {
-            d.feed(st);
-        }
+    if s.enter
+        && let Some(st) = parse_stanza(&capture(0, &NickChoice::Me))
+    {
+        d.feed(st);
     }
     let trace = std::env::var_os("MUC_FUZZ_TRACE").is_some();
     if trace {
