@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::process::{self, InstanceDir, ServerProcess};
+use super::process::{self, InstanceDir, Ready, ServerProcess};
 use super::{Account, Backend, BackendError, EjabberdOptions, Probe, ServerConfig};
 
 const BACKEND: Backend = Backend::Ejabberd;
@@ -162,23 +162,10 @@ pub(crate) async fn start_with_ports(
     config: &ServerConfig,
     mut first_ports: Option<[u16; 2]>,
 ) -> Result<(EjabberdInstance, SocketAddr), BackendError> {
-    let erl_libs = match (process::find_in_path("erl"), erl_libs()) {
-        (Some(_), Ok(libs)) => libs,
-        _ => {
-            let what = match probe() {
-                Probe::NotInstalled(what) => what,
-                _ => "ejabberd not found".to_owned(),
-            };
-            return Err(BackendError::NotInstalled {
-                backend: BACKEND,
-                message: format!(
-                    "{what}; install it with `{}` (or set {}=ejabberd to skip this backend)",
-                    super::INSTALL_HINT,
-                    super::SKIP_ENV
-                ),
-            });
-        }
-    };
+    if let Probe::NotInstalled(what) = probe() {
+        return Err(BackendError::not_installed(BACKEND, &what));
+    }
+    let erl_libs = erl_libs().map_err(|what| BackendError::not_installed(BACKEND, &what))?;
     let deadline = Instant::now() + config.startup_timeout;
     let dir = InstanceDir::new(BACKEND, config.keep_dir)?;
     let root = dir.path().to_path_buf();
@@ -259,11 +246,7 @@ fn spawn(
     grace: Duration,
 ) -> Result<ServerProcess, BackendError> {
     let logs = root.join("logs");
-    let console = std::fs::File::create(logs.join("console.log"))
-        .map_err(|e| BackendError::io(BACKEND, "creating logs/console.log", e))?;
-    let console_err = console
-        .try_clone()
-        .map_err(|e| BackendError::io(BACKEND, "duplicating logs/console.log", e))?;
+    let (console, console_err) = process::console(BACKEND, &logs.join("console.log"))?;
     // The mnesia dir is an Erlang term: the argv element must carry the double quotes.
     let mnesia_dir = format!("\"{}\"", root.join("spool").display());
     tracing::debug!(node = %node.name, c2s_port, dist_port = node.dist_port, "spawning ejabberd");
@@ -301,12 +284,6 @@ fn spawn(
         .spawn()
         .map_err(|e| BackendError::io(BACKEND, "spawning erl", e))?;
     Ok(ServerProcess::new(BACKEND, child, grace))
-}
-
-enum Ready {
-    Yes,
-    PortTaken,
-    Failed(String),
 }
 
 async fn wait_ready(
@@ -354,19 +331,12 @@ async fn wait_ready(
 }
 
 fn startup_error(message: String, logs: &Path) -> BackendError {
-    let log = logs.join("ejabberd.log");
-    let mut tail = process::log_tail(&log, 30);
-    let console = process::log_tail(&logs.join("console.log"), 20);
-    if !console.trim().is_empty() && !console.starts_with("(cannot read") {
-        tail.push_str("\n--- logs/console.log ---\n");
-        tail.push_str(&console);
-    }
-    BackendError::Startup {
-        backend: BACKEND,
+    process::startup_error(
+        BACKEND,
         message,
-        log: Some(log),
-        tail,
-    }
+        &logs.join("ejabberd.log"),
+        &logs.join("console.log"),
+    )
 }
 
 /// The Erlang expression that registers `users` on `node` in one RPC round.

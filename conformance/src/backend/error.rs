@@ -92,6 +92,19 @@ fn log_excerpt(log: &Option<PathBuf>, tail: &str) -> String {
 }
 
 impl BackendError {
+    /// A missing server (`what` says what is missing), with the install command and
+    /// how to skip the backend instead.
+    pub(crate) fn not_installed(backend: Backend, what: &str) -> Self {
+        BackendError::NotInstalled {
+            backend,
+            message: format!(
+                "{what}; install it with `{}` (or set {}={backend} to skip this backend)",
+                super::INSTALL_HINT,
+                super::SKIP_ENV
+            ),
+        }
+    }
+
     /// Wraps an I/O error with what the harness was doing.
     pub(crate) fn io(backend: Backend, context: impl Into<String>, source: std::io::Error) -> Self {
         BackendError::Io {

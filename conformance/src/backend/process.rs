@@ -3,7 +3,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -114,6 +114,51 @@ impl Drop for ServerProcess {
         if self.exited().is_none() {
             self.stop_blocking();
         }
+    }
+}
+
+/// What a native backend's start-up wait found.
+pub(crate) enum Ready {
+    /// The server serves c2s on its port.
+    Yes,
+    /// Another process took one of the server's ports first: retry with others.
+    PortTaken,
+    /// The server exited or the start-up timeout passed: why.
+    Failed(String),
+}
+
+/// Creates (or truncates) `path` and returns it twice, as a child's stdout and stderr.
+pub(crate) fn console(backend: Backend, path: &Path) -> Result<(Stdio, Stdio), BackendError> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| BackendError::io(backend, format!("creating {}", path.display()), e))?;
+    let copy = file
+        .try_clone()
+        .map_err(|e| BackendError::io(backend, format!("duplicating {}", path.display()), e))?;
+    Ok((file.into(), copy.into()))
+}
+
+/// A start-up failure with the last lines of the server's `log` and, if it has any, of
+/// its `console` (stdout/stderr, see [`console`]).
+pub(crate) fn startup_error(
+    backend: Backend,
+    message: String,
+    log: &Path,
+    console: &Path,
+) -> BackendError {
+    let mut tail = log_tail(log, 30);
+    let console_tail = log_tail(console, 20);
+    if !console_tail.trim().is_empty() && !console_tail.starts_with("(cannot read") {
+        tail.push_str(&format!(
+            "\n--- stdout/stderr ({}) ---\n",
+            console.display()
+        ));
+        tail.push_str(&console_tail);
+    }
+    BackendError::Startup {
+        backend,
+        message,
+        log: Some(log.to_path_buf()),
+        tail,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::process::{self, InstanceDir, ServerProcess};
+use super::process::{self, InstanceDir, Ready, ServerProcess};
 use super::{Account, Backend, BackendError, Probe, ProsodyOptions, ServerConfig};
 
 const BACKEND: Backend = Backend::Prosody;
@@ -120,7 +120,7 @@ pub(crate) async fn start_with_port(
     first_port: Option<u16>,
 ) -> Result<(ProsodyInstance, SocketAddr), BackendError> {
     if let Probe::NotInstalled(what) = probe() {
-        return Err(not_installed(&what));
+        return Err(BackendError::not_installed(BACKEND, &what));
     }
     let deadline = Instant::now() + config.startup_timeout;
     let dir = InstanceDir::new(BACKEND, config.keep_dir)?;
@@ -144,11 +144,7 @@ pub(crate) async fn start_with_port(
     register_all(&config_path, &config.users, config.startup_timeout).await?;
 
     for attempt in 1..=PORT_ATTEMPTS {
-        let console = std::fs::File::create(&console_path)
-            .map_err(|e| BackendError::io(BACKEND, "creating console.log", e))?;
-        let console_err = console
-            .try_clone()
-            .map_err(|e| BackendError::io(BACKEND, "duplicating console.log", e))?;
+        let (console, console_err) = process::console(BACKEND, &console_path)?;
         let child = Command::new("prosody")
             .arg("-F")
             .arg("--config")
@@ -185,21 +181,21 @@ pub(crate) async fn start_with_port(
             }
             Ready::Failed(message) => {
                 server.stop().await;
-                return Err(startup_error(message, &log_path, &console_path));
+                return Err(process::startup_error(
+                    BACKEND,
+                    message,
+                    &log_path,
+                    &console_path,
+                ));
             }
         }
     }
-    Err(startup_error(
+    Err(process::startup_error(
+        BACKEND,
         format!("every one of {PORT_ATTEMPTS} free ports was taken before Prosody could bind it"),
         &log_path,
         &console_path,
     ))
-}
-
-enum Ready {
-    Yes,
-    PortTaken,
-    Failed(String),
 }
 
 async fn wait_ready(server: &mut ServerProcess, log: &Path, port: u16, deadline: Instant) -> Ready {
@@ -221,32 +217,6 @@ async fn wait_ready(server: &mut ServerProcess, log: &Path, port: u16, deadline:
             ));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-fn startup_error(message: String, log: &Path, console: &Path) -> BackendError {
-    let mut tail = process::log_tail(log, 30);
-    let console_tail = process::log_tail(console, 15);
-    if !console_tail.trim().is_empty() && !console_tail.starts_with("(cannot read") {
-        tail.push_str("\n--- stdout/stderr ---\n");
-        tail.push_str(&console_tail);
-    }
-    BackendError::Startup {
-        backend: BACKEND,
-        message,
-        log: Some(log.to_path_buf()),
-        tail,
-    }
-}
-
-fn not_installed(what: &str) -> BackendError {
-    BackendError::NotInstalled {
-        backend: BACKEND,
-        message: format!(
-            "{what}; install it with `{}` (or set {}=prosody to skip this backend)",
-            super::INSTALL_HINT,
-            super::SKIP_ENV
-        ),
     }
 }
 
