@@ -11,6 +11,7 @@ use std::hash::{BuildHasher, Hash};
 
 use chrono::{DateTime as ChronoDateTime, FixedOffset};
 use xmpp_parsers::message::Message;
+use xmpp_parsers::ns;
 
 /// How far a replayed message's delay stamp may be from the moment we saw
 /// it live and still be the same message (clock skew between us and the
@@ -61,23 +62,19 @@ impl<'a> Keys<'a> {
         let stanza_id = m
             .payloads
             .iter()
-            .find(|p| p.is("stanza-id", "urn:xmpp:sid:0") && p.attr("by") == Some(room))
+            .find(|p| p.is("stanza-id", ns::SID) && p.attr("by") == Some(room))
             .and_then(|p| p.attr("id"));
         let origin_id = m
             .payloads
             .iter()
-            .find(|p| p.is("origin-id", "urn:xmpp:sid:0"))
+            .find(|p| p.is("origin-id", ns::SID))
             .and_then(|p| p.attr("id"));
         Keys {
             stanza_id,
             origin_id,
             msg_id: m.id.as_ref().map(|i| i.0.as_str()),
             sender,
-            body: m
-                .bodies
-                .get("")
-                .or_else(|| m.bodies.values().next())
-                .map(String::as_str),
+            body: m.get_best_body(Vec::new()).map(|(_, b)| b.as_str()),
             at,
             delayed,
         }

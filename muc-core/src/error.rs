@@ -33,6 +33,19 @@ impl ServerError {
         }
     }
 
+    /// Wraps the `<error/>` of an error stanza; one without a (valid)
+    /// `<error/>` reads as `undefined-condition`.
+    pub(crate) fn or_undefined(error: Option<StanzaError>) -> ServerError {
+        ServerError::new(error.unwrap_or_else(|| {
+            StanzaError::new(
+                ErrorType::Cancel,
+                DefinedCondition::UndefinedCondition,
+                "",
+                "",
+            )
+        }))
+    }
+
     /// The condition's element name (`conflict`, `not-authorized`, ...).
     pub fn condition_name(&self) -> &'static str {
         condition_name(&self.condition)

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use jid::Jid;
 use muc_xso::{Payload, UserExt};
 use xmpp_parsers::message::Lang;
+use xmpp_parsers::ns::{JABBER_CLIENT as CLIENT_NS, OID};
 use xmpp_parsers::occupant_id::OccupantId;
 use xmpp_parsers::presence::{Presence, Show, Type as PresenceType};
 use xmpp_parsers::stanza_error::StanzaError;
-
-const CLIENT_NS: &str = "jabber:client";
+use xso::FromXmlText;
 
 /// A presence with its MUC parts decoded: what [`Room`](crate::Room)
 /// consumes.
@@ -50,7 +50,8 @@ pub enum InputError {
     Stanza(String),
 }
 
-const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of the `xml:` prefix (`xml:lang`).
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 fn xml_lang(el: &minidom::Element) -> Option<&str> {
     el.attr_ns(XML_NS, "lang")
@@ -71,7 +72,7 @@ impl IncomingPresence {
                 if user.is_none() {
                     user = Some(UserExt::decode(payload)?);
                 }
-            } else if payload.is("occupant-id", "urn:xmpp:occupant-id:0") {
+            } else if payload.is("occupant-id", OID) {
                 occupant_id = OccupantId::try_from(payload).ok().map(|o| o.id);
             } else if payload.is("error", CLIENT_NS) {
                 error = StanzaError::try_from(payload).ok();
@@ -107,14 +108,8 @@ impl IncomingPresence {
         };
         let type_ = match el.attr("type") {
             None => PresenceType::None,
-            Some("unavailable") => PresenceType::Unavailable,
-            Some("error") => PresenceType::Error,
-            Some("probe") => PresenceType::Probe,
-            Some("subscribe") => PresenceType::Subscribe,
-            Some("subscribed") => PresenceType::Subscribed,
-            Some("unsubscribe") => PresenceType::Unsubscribe,
-            Some("unsubscribed") => PresenceType::Unsubscribed,
-            Some(other) => return Err(InputError::Stanza(format!("type='{other}'"))),
+            Some(t) => PresenceType::from_xml_text(t.to_owned())
+                .map_err(|e| InputError::Stanza(format!("type='{t}': {e}")))?,
         };
         let own_lang = xml_lang(el).unwrap_or_default();
         let mut p = IncomingPresence {
@@ -131,13 +126,9 @@ impl IncomingPresence {
             let ns = child.ns();
             match (child.name(), ns.as_str()) {
                 ("show", CLIENT_NS) => {
-                    p.show = Some(match child.text().as_str() {
-                        "away" => Show::Away,
-                        "chat" => Show::Chat,
-                        "dnd" => Show::Dnd,
-                        "xa" => Show::Xa,
-                        other => return Err(InputError::Stanza(format!("<show>{other}</show>"))),
-                    });
+                    p.show = Some(Show::from_xml_text(child.text()).map_err(|e| {
+                        InputError::Stanza(format!("<show>{}</show>: {e}", child.text()))
+                    })?);
                 }
                 ("status", CLIENT_NS) => {
                     let lang = xml_lang(child).unwrap_or(own_lang);
@@ -146,7 +137,7 @@ impl IncomingPresence {
                 ("x", muc_xso::ns::MUC_USER) if p.user.is_none() => {
                     p.user = Some(UserExt::decode_ref(child)?);
                 }
-                ("occupant-id", "urn:xmpp:occupant-id:0") => {
+                ("occupant-id", OID) => {
                     p.occupant_id = child.attr("id").map(str::to_owned);
                 }
                 ("error", CLIENT_NS) => {

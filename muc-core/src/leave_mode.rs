@@ -31,14 +31,18 @@ impl LeaveMode {
     /// 333 outranks 307 (XEP-0045 §11.1: "ignore the 307 code if a 333
     /// status code is present"); a `<destroy/>` outranks everything else.
     pub fn from_user_ext(x: Option<&UserExt>) -> LeaveMode {
-        let Some(x) = x else {
-            return LeaveMode::Normal;
-        };
-        if x.destroy().is_some() {
-            return LeaveMode::Destroyed;
+        match x {
+            Some(x) => LeaveMode::from_status(x.destroy().is_some(), |c| x.has_status(c)),
+            None => LeaveMode::Normal,
         }
-        let has = |c| x.has_status(c);
-        if has(StatusCode::REMOVED_ERROR) {
+    }
+
+    /// The mode of an unavailable presence that carries a `<destroy/>` or
+    /// not, and the status codes `has` says it carries.
+    pub(crate) fn from_status(destroyed: bool, has: impl Fn(StatusCode) -> bool) -> LeaveMode {
+        if destroyed {
+            LeaveMode::Destroyed
+        } else if has(StatusCode::REMOVED_ERROR) {
             LeaveMode::Error
         } else if has(StatusCode::KICKED) {
             LeaveMode::Kicked

@@ -10,6 +10,7 @@ use xmpp_parsers::disco::{
     DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult, Item as DiscoItem,
 };
 use xmpp_parsers::iq::Iq;
+use xmpp_parsers::ns as xmpp_ns;
 
 use crate::error::RequestError;
 
@@ -127,12 +128,12 @@ pub(crate) fn owner(room: &BareJid, id: String, q: OwnerQuery, get: bool) -> (Iq
 }
 
 pub(crate) fn registration_get(room: &BareJid, id: String) -> (Iq, Kind) {
-    let q = Element::builder("query", "jabber:iq:register").build();
+    let q = Element::builder("query", xmpp_ns::REGISTER).build();
     (iq_get(room.clone().into(), id, q), Kind::GetRegistration)
 }
 
 pub(crate) fn registration_set(room: &BareJid, id: String, form: DataForm) -> (Iq, Kind) {
-    let q = Element::builder("query", "jabber:iq:register")
+    let q = Element::builder("query", xmpp_ns::REGISTER)
         .append(Element::from(form))
         .build();
     (iq_set(room.clone().into(), id, q), Kind::Ack)
@@ -180,9 +181,9 @@ pub(crate) fn read_answer(kind: &Kind, payload: Option<Element>) -> Result<Respo
         Kind::GetRegistration => {
             let el = payload
                 .ok_or_else(|| RequestError::BadResponse("empty registration result".into()))?;
-            let registered = el.get_child("registered", "jabber:iq:register").is_some();
+            let registered = el.get_child("registered", xmpp_ns::REGISTER).is_some();
             let form = el
-                .get_child("x", "jabber:x:data")
+                .get_child("x", xmpp_ns::DATA_FORMS)
                 .and_then(|x| DataForm::try_from(x.clone()).ok())
                 .and_then(|f| RegistrationForm::from_form(f).ok());
             Ok(Response::Registration { form, registered })

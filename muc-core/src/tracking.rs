@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use xmpp_parsers::message::Message;
+use xmpp_parsers::ns;
 use xmpp_parsers::stanza_id::OriginId;
 
 use crate::error::ServerError;
@@ -74,8 +75,9 @@ pub(crate) struct Trackers {
     list: Vec<Tracker>,
 }
 
+/// The body without a language tag, or else the first one.
 fn best_body(m: &Message) -> Option<&String> {
-    m.bodies.get("").or_else(|| m.bodies.values().next())
+    m.get_best_body(Vec::new()).map(|(_, body)| body)
 }
 
 impl Trackers {
@@ -94,10 +96,6 @@ impl Trackers {
             deadline,
             state: TrackerState::InFlight,
         });
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     /// The written-to-stream report; returns the update to emit.
@@ -130,13 +128,13 @@ impl Trackers {
         let origin = m
             .payloads
             .iter()
-            .find(|p| p.is("origin-id", "urn:xmpp:sid:0"))
+            .find(|p| p.is("origin-id", ns::SID))
             .and_then(|p| OriginId::try_from(p.clone()).ok())
             .map(|o| o.id);
         let stanza_id = m
             .payloads
             .iter()
-            .find(|p| p.is("stanza-id", "urn:xmpp:sid:0"))
+            .find(|p| p.is("stanza-id", ns::SID))
             .and_then(|p| p.attr("id"))
             .map(str::to_owned);
         let body = best_body(m);

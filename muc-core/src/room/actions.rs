@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use jid::{Jid, ResourcePart};
+use jid::{FullJid, Jid, ResourcePart};
 use muc_xso::forms::VoiceRequest;
 use muc_xso::{Decline, Invite, UserExt};
 use xmpp_parsers::message::{Id, Lang, Message, MessageType};
@@ -12,12 +12,32 @@ use xmpp_parsers::stanza::Stanza;
 use xmpp_parsers::stanza_id::OriginId;
 
 use super::{Room, RoomRequest, RoomState, Transmit};
-use crate::error::UsageError;
+use crate::error::{JoinError, UsageError};
 use crate::event::Subject;
-use crate::requests::RequestId;
+use crate::leave_mode::LeaveMode;
+use crate::requests::{RequestId, Response};
 use crate::tracking::TrackerId;
 
 impl Room {
+    /// Our available presence to `to`, with the show and status we keep.
+    pub(super) fn available_presence(&self, to: FullJid) -> Presence {
+        let mut p = Presence::available().with_to(to);
+        p.show = self.options.show.clone();
+        if let Some(status) = &self.options.status {
+            p.set_status("", status.clone());
+        }
+        p
+    }
+
+    /// Our unavailable presence to the room, with an exit message if any.
+    pub(super) fn unavailable_presence(&self, status: Option<String>) -> Presence {
+        let mut p = Presence::unavailable().with_to(self.occupant_jid());
+        if let Some(status) = status {
+            p.set_status("", status);
+        }
+        p
+    }
+
     fn require_active(&self) -> Result<(), UsageError> {
         if self.active() {
             Ok(())
@@ -124,11 +144,7 @@ impl Room {
         let new = ResourcePart::new(nick)
             .map_err(|_| UsageError::BadNick(nick.to_owned()))?
             .into_owned();
-        let mut p = Presence::available().with_to(self.jid.with_resource(&new));
-        p.show = self.options.show.clone();
-        if let Some(status) = &self.options.status {
-            p.set_status("", status.clone());
-        }
+        let p = self.available_presence(self.jid.with_resource(&new));
         self.pending_nick = Some((
             RoomRequest {
                 id: request,
@@ -149,17 +165,12 @@ impl Room {
         if let Some(status) = &status {
             crate::text::check("the status", status)?;
         }
-        self.options.show = show.clone();
-        self.options.status = status.clone();
-        if !self.active() {
-            return Ok(());
+        self.options.show = show;
+        self.options.status = status;
+        if self.active() {
+            let p = self.available_presence(self.occupant_jid());
+            self.push_transmit(Stanza::Presence(p));
         }
-        let mut p = Presence::available().with_to(self.occupant_jid());
-        p.show = show;
-        if let Some(status) = status {
-            p.set_status("", status);
-        }
-        self.push_transmit(Stanza::Presence(p));
         Ok(())
     }
 
@@ -174,37 +185,25 @@ impl Room {
     ) {
         let _ = now;
         match self.state {
-            RoomState::Exited => {
-                self.completed
-                    .push_back((request, Ok(crate::Response::Left)));
-            }
-            RoomState::Suspended => {
-                self.exit_locally(crate::LeaveMode::Normal);
-                self.completed
-                    .push_back((request, Ok(crate::Response::Left)));
-            }
+            RoomState::Exited => {}
+            RoomState::Suspended => self.exit_locally(LeaveMode::Normal),
             RoomState::Joining if !self.entered_once => {
-                let mut p = Presence::unavailable().with_to(self.occupant_jid());
-                if let Some(status) = status {
-                    p.set_status("", status);
-                }
+                let p = self.unavailable_presence(status);
                 self.push_transmit(Stanza::Presence(p));
-                self.fail_join(crate::JoinError::Cancelled);
-                self.completed
-                    .push_back((request, Ok(crate::Response::Left)));
+                self.fail_join(JoinError::Cancelled);
             }
             _ => {
-                let mut p = Presence::unavailable().with_to(self.occupant_jid());
-                if let Some(status) = status {
-                    p.set_status("", status);
-                }
+                // Completes when the room confirms (or at the deadline).
+                let p = self.unavailable_presence(status);
                 self.pending_leave = Some(RoomRequest {
                     id: request,
                     deadline,
                 });
                 self.push_transmit(Stanza::Presence(p));
+                return;
             }
         }
+        self.completed.push_back((request, Ok(Response::Left)));
     }
 
     /// Sends a private message to the occupant `nick` (§7.5): type chat,

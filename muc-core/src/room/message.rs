@@ -9,7 +9,8 @@ use muc_xso::{Payload, StatusCode, UserExt};
 use xmpp_parsers::data_forms::DataForm;
 use xmpp_parsers::delay::Delay;
 use xmpp_parsers::message::{Message, MessageType};
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
+use xmpp_parsers::ns;
+use xmpp_parsers::stanza_error::StanzaError;
 
 use super::{Room, RoomState};
 use crate::dedup::Keys;
@@ -20,25 +21,25 @@ use crate::requests::Response;
 fn delay_of(m: &Message) -> Option<Delay> {
     m.payloads
         .iter()
-        .find(|p| p.is("delay", "urn:xmpp:delay"))
+        .find(|p| p.is("delay", ns::DELAY))
         .and_then(|p| Delay::try_from(p.clone()).ok())
 }
 
 fn error_of(m: &Message) -> ServerError {
-    let raw = m
-        .payloads
-        .iter()
-        .find(|p| p.is("error", "jabber:client"))
-        .and_then(|p| StanzaError::try_from(p.clone()).ok())
-        .unwrap_or_else(|| {
-            StanzaError::new(
-                ErrorType::Cancel,
-                DefinedCondition::UndefinedCondition,
-                "",
-                "",
-            )
-        });
-    ServerError::new(raw)
+    ServerError::or_undefined(
+        m.payloads
+            .iter()
+            .find(|p| p.is("error", ns::JABBER_CLIENT))
+            .and_then(|p| StanzaError::try_from(p.clone()).ok()),
+    )
+}
+
+/// The nick of an occupant JID sender; `None` for the room itself.
+fn sender_nick(m: &Message) -> Option<String> {
+    m.from
+        .as_ref()
+        .and_then(|f| f.resource())
+        .map(|r| r.as_str().to_owned())
 }
 
 impl Room {
@@ -48,7 +49,7 @@ impl Room {
         let Some(from) = m.from.as_ref() else {
             return;
         };
-        if from.node() != self.jid.node() || from.domain() != self.jid.domain() {
+        if !self.is_room(from) {
             tracing::warn!(room = %self.jid, %from, "message from outside the room; ignored");
             return;
         }
@@ -72,11 +73,7 @@ impl Room {
             return;
         }
         self.activity(now);
-        let nick = m
-            .from
-            .as_ref()
-            .and_then(|f| f.resource())
-            .map(|r| r.as_str().to_owned());
+        let nick = sender_nick(&m);
         let has_body = !m.bodies.is_empty();
         if !m.subjects.is_empty() && !has_body && m.thread.is_none() {
             return self.subject_message(m, nick);
@@ -139,7 +136,7 @@ impl Room {
                 me.occupant_id(),
                 m.payloads
                     .iter()
-                    .find(|p| p.is("occupant-id", "urn:xmpp:occupant-id:0"))
+                    .find(|p| p.is("occupant-id", ns::OID))
                     .and_then(|p| p.attr("id")),
             ) {
                 return mine == theirs;
@@ -188,15 +185,9 @@ impl Room {
                 self.events.push_back(RoomEvent::Tracker { id: tid, state });
                 return;
             }
-            if self
-                .pending_subject
-                .as_ref()
-                .is_some_and(|(_, sid)| sid == id)
-            {
-                if let Some((r, _)) = self.pending_subject.take() {
-                    self.completed
-                        .push_back((r.id, Err(RequestError::Server(error))));
-                }
+            if let Some((r, _)) = self.pending_subject.take_if(|(_, sid)| sid == id) {
+                self.completed
+                    .push_back((r.id, Err(RequestError::Server(error))));
                 return;
             }
         }
@@ -204,12 +195,7 @@ impl Room {
     }
 
     fn direct_message(&mut self, m: Message) {
-        let nick = m
-            .from
-            .as_ref()
-            .and_then(|f| f.resource())
-            .map(|r| r.as_str().to_owned());
-        if let Some(nick) = nick {
+        if let Some(nick) = sender_nick(&m) {
             let occupant = self.occupant(&nick).cloned();
             self.events.push_back(RoomEvent::PrivateMessage {
                 message: Box::new(m),
@@ -222,7 +208,7 @@ impl Room {
         if let Some(form) = m
             .payloads
             .iter()
-            .find(|p| p.is("x", "jabber:x:data"))
+            .find(|p| p.is("x", ns::DATA_FORMS))
             .and_then(|p| DataForm::try_from(p.clone()).ok())
         {
             if let Ok(request) = VoiceRequest::from_form(form) {

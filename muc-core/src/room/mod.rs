@@ -65,21 +65,6 @@ pub struct Transmit {
     pub tracker: Option<TrackerId>,
 }
 
-/// Whether `c` may appear in XML 1.0 text or attribute values.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// Whether minidom can serialize `el` (it panics on text or attribute
-/// values with characters XML does not allow, such as NUL).
-pub(crate) fn serializable(el: &minidom::Element) -> bool {
-    el.attrs().iter().all(|(_, v)| v.chars().all(xml_char))
-        && el.nodes().all(|n| match n {
-            minidom::Node::Element(e) => serializable(e),
-            minidom::Node::Text(t) => t.chars().all(xml_char),
-        })
-}
-
 impl std::fmt::Debug for Transmit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let el = match &self.stanza {
@@ -87,8 +72,9 @@ impl std::fmt::Debug for Transmit {
             Stanza::Message(m) => minidom::Element::from(m.clone()),
             Stanza::Iq(i) => minidom::Element::from(i.clone()),
         };
-        // Debug must not panic, whatever text the application put in.
-        let xml = if serializable(&el) {
+        // Debug must not panic, whatever text the application put in
+        // (minidom panics on characters XML does not allow, such as NUL).
+        let xml = if crate::text::check_element(&el).is_none() {
             String::from(&el)
         } else {
             format!(
@@ -401,6 +387,11 @@ impl Room {
         OccupantKey(self.next_key)
     }
 
+    /// Whether `from` is this room or one of its occupants.
+    fn is_room(&self, from: &jid::Jid) -> bool {
+        from.node() == self.jid.node() && from.domain() == self.jid.domain()
+    }
+
     fn trusts_occupant_id(&self) -> bool {
         self.features.as_ref().is_some_and(|f| f.occupant_id)
     }
@@ -419,10 +410,5 @@ impl Room {
             occupant_id: None,
             is_self,
         }
-    }
-
-    /// Whether this room has no open trackers (for tests and invariants).
-    pub fn tracking_idle(&self) -> bool {
-        self.trackers.is_empty()
     }
 }

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use jid::{Jid, ResourcePart, ResourceRef};
-use muc_xso::{DestroyNotification, StatusCode, UserChild, UserExt, UserItem};
+use muc_xso::{DestroyNotification, Role, StatusCode, UserChild, UserExt, UserItem};
 use xmpp_parsers::message::Lang;
 use xmpp_parsers::presence::{Show, Type as PresenceType};
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use super::{Room, RoomState};
 use crate::error::{JoinError, RequestError, ServerError};
@@ -35,6 +34,7 @@ struct Parts {
 impl Parts {
     /// The parts, and the sender.
     fn of(p: IncomingPresence) -> (Parts, Jid) {
+        let unavailable = p.is_unavailable();
         let mut item = None;
         let mut status = Vec::new();
         let mut destroy = None;
@@ -47,7 +47,7 @@ impl Parts {
             }
         }
         let parts = Parts {
-            unavailable: p.type_ == PresenceType::Unavailable,
+            unavailable,
             show: p.show,
             statuses: p.statuses.into_iter().collect(),
             item,
@@ -74,15 +74,20 @@ impl Parts {
     }
 
     fn leave_mode(&self) -> LeaveMode {
-        if self.destroy.is_some() {
-            return LeaveMode::Destroyed;
-        }
-        let x = self
-            .status
-            .iter()
-            .fold(UserExt::new(), |x, c| x.with_status(*c));
-        LeaveMode::from_user_ext(Some(&x))
+        LeaveMode::from_status(self.destroy.is_some(), |c| self.has(c))
     }
+
+    /// The new nick of a nick change (303), if the item names a valid one.
+    fn new_nick(&self) -> Option<ResourcePart> {
+        let nick = self.item.as_ref()?.nick.as_deref()?;
+        ResourcePart::new(nick).ok().map(|n| n.into_owned())
+    }
+}
+
+/// An occupant as last seen when it left: no longer available, no role.
+fn mark_gone(o: &mut Occupant) {
+    o.available = false;
+    o.role = Role::None;
 }
 
 /// What changed when a presence was applied to an occupant.
@@ -143,7 +148,7 @@ impl Room {
             tracing::debug!(room = %self.jid, "presence for a room that is not joined; ignored");
             return;
         }
-        if p.from.node() != self.jid.node() || p.from.domain() != self.jid.domain() {
+        if !self.is_room(&p.from) {
             tracing::warn!(room = %self.jid, from = %p.from, "presence from outside the room; ignored");
             return;
         }
@@ -218,14 +223,7 @@ impl Room {
     }
 
     fn error_presence(&mut self, p: IncomingPresence, nick: &ResourcePart) {
-        let error = ServerError::new(p.error.unwrap_or_else(|| {
-            StanzaError::new(
-                ErrorType::Cancel,
-                DefinedCondition::UndefinedCondition,
-                "",
-                "",
-            )
-        }));
+        let error = ServerError::or_undefined(p.error);
         match self.state {
             RoomState::Joining if !self.entered_once => {
                 self.fail_join(JoinError::Refused(error));
@@ -238,17 +236,14 @@ impl Room {
                 self.exit_locally(LeaveMode::Disconnected);
             }
             _ => {
-                let is_nick_answer = self
+                let nick_answer = self
                     .pending_nick
-                    .as_ref()
-                    .is_some_and(|(_, wanted)| wanted == nick.as_str());
-                if is_nick_answer {
-                    if let Some((r, _)) = self.pending_nick.take() {
-                        self.completed
-                            .push_back((r.id, Err(RequestError::Server(error))));
-                    }
-                } else {
-                    self.events.push_back(RoomEvent::Error { error, id: p.id });
+                    .take_if(|(_, wanted)| wanted == nick.as_str());
+                match nick_answer {
+                    Some((r, _)) => self
+                        .completed
+                        .push_back((r.id, Err(RequestError::Server(error)))),
+                    None => self.events.push_back(RoomEvent::Error { error, id: p.id }),
                 }
             }
         }
@@ -289,15 +284,7 @@ impl Room {
             .map(|c| crate::selfping::SelfPing::new(c, now));
         if let Some(before) = self.before_resume.take() {
             for occupant in before.into_sorted() {
-                let mut gone = Arc::unwrap_or_clone(occupant);
-                gone.available = false;
-                gone.role = muc_xso::Role::None;
-                self.events.push_back(RoomEvent::Leave {
-                    occupant: Arc::new(gone),
-                    mode: LeaveMode::Normal,
-                    cause: Cause::default(),
-                    status: Vec::new(),
-                });
+                self.announce_gone(occupant, Vec::new());
             }
             self.events.push_back(RoomEvent::Resumed {
                 occupant: me,
@@ -320,22 +307,13 @@ impl Room {
             return;
         };
         if parts.unavailable && parts.has(StatusCode::NICK_CHANGED) {
-            let new = parts
-                .item
-                .as_ref()
-                .and_then(|i| i.nick.as_deref())
-                .and_then(|n| ResourcePart::new(n).ok());
-            match new {
-                Some(new) => {
-                    let new = new.into_owned();
-                    self.rename_me(&mut me, new);
-                    self.me = Some(me);
-                }
+            match parts.new_nick() {
+                Some(new) => self.rename_me(&mut me, new),
                 None => {
                     tracing::warn!(room = %self.jid, "our nick change (303) names no new nick; ignored");
-                    self.me = Some(me);
                 }
             }
+            self.me = Some(me);
             return;
         }
         if parts.unavailable {
@@ -352,22 +330,24 @@ impl Room {
         self.emit_changes(&me, ch, cause);
     }
 
+    /// An occupant the room did not say goodbye for (a ghost, one who did
+    /// not come back after a rejoin) leaves with a plain `Leave`.
+    fn announce_gone(&mut self, mut o: OccupantRef, status: Vec<StatusCode>) {
+        mark_gone(edit(&mut o));
+        self.events.push_back(RoomEvent::Leave {
+            occupant: o,
+            mode: LeaveMode::Normal,
+            cause: Cause::default(),
+            status,
+        });
+    }
+
     /// Removes another occupant listed under our nick, with a `Leave`
     /// (it was announced with a `Join`; the room now says the nick is ours).
     fn drop_ghost(&mut self, nick: &str) {
-        if let Some(mut ghost) = self.occupants.remove(nick) {
+        if let Some(ghost) = self.occupants.remove(nick) {
             tracing::debug!(room = %self.jid, %nick, "an occupant under our nick is us; it leaves the list");
-            {
-                let m = edit(&mut ghost);
-                m.available = false;
-                m.role = muc_xso::Role::None;
-            }
-            self.events.push_back(RoomEvent::Leave {
-                occupant: ghost,
-                mode: LeaveMode::Normal,
-                cause: Cause::default(),
-                status: Vec::new(),
-            });
+            self.announce_gone(ghost, Vec::new());
         }
     }
 
@@ -395,8 +375,7 @@ impl Room {
             if let Some(a) = parts.item.as_ref().and_then(|i| i.affiliation) {
                 m.affiliation = a;
             }
-            m.role = muc_xso::Role::None;
-            m.available = false;
+            mark_gone(m);
             if !parts.statuses.is_empty() {
                 m.statuses = std::mem::take(&mut parts.statuses);
             }
@@ -427,13 +406,8 @@ impl Room {
         let trust = self.trusts_occupant_id();
         if parts.unavailable {
             if parts.has(StatusCode::NICK_CHANGED) {
-                let new = parts
-                    .item
-                    .as_ref()
-                    .and_then(|i| i.nick.as_deref())
-                    .and_then(|n| ResourcePart::new(n).ok());
-                if let Some(new) = new {
-                    return self.rename_occupant(nick, new.into_owned(), parts);
+                if let Some(new) = parts.new_nick() {
+                    return self.rename_occupant(nick, new, parts);
                 }
                 tracing::warn!(room = %self.jid, %nick, "303 without a new nick; treated as a leave");
             }
@@ -443,20 +417,12 @@ impl Room {
             };
             let mode = parts.leave_mode();
             let ch = apply(edit(&mut o), &mut parts, trust);
-            {
-                let m = edit(&mut o);
-                m.available = false;
-                m.role = muc_xso::Role::None;
-            }
+            mark_gone(edit(&mut o));
             let cause = parts.cause();
-            if let Some((old, new)) = ch.affiliation {
-                self.events.push_back(RoomEvent::AffiliationChange {
-                    occupant: o.clone(),
-                    old,
-                    new,
-                    cause: cause.clone(),
-                });
-            }
+            // The role goes with the leave; an affiliation change (a ban,
+            // §9.1) is told before it.
+            let ch = Changes { role: None, ..ch };
+            self.emit_changes(&o, ch, cause.clone());
             self.events.push_back(RoomEvent::Leave {
                 occupant: o,
                 mode,
@@ -526,34 +492,13 @@ impl Room {
             // Our nick cannot be another occupant's: the room is broken or
             // lying. The old nick is gone, so that occupant left.
             tracing::warn!(room = %self.jid, nick = %old, %new, "nick change onto our own nick; taken as a leave");
-            {
-                let m = edit(&mut o);
-                m.available = false;
-                m.role = muc_xso::Role::None;
-            }
-            self.events.push_back(RoomEvent::Leave {
-                occupant: o,
-                mode: LeaveMode::Normal,
-                cause: Cause::default(),
-                status: parts.status,
-            });
+            self.announce_gone(o, parts.status);
             return;
         }
         edit(&mut o).nick = new.clone();
         if let Some(ghost) = self.occupants.insert(o.clone()) {
             tracing::warn!(room = %self.jid, nick = %new, key = %ghost.key(), "nick change onto an occupied nick; the old entry leaves");
-            let mut ghost = ghost;
-            {
-                let m = edit(&mut ghost);
-                m.available = false;
-                m.role = muc_xso::Role::None;
-            }
-            self.events.push_back(RoomEvent::Leave {
-                occupant: ghost,
-                mode: LeaveMode::Normal,
-                cause: Cause::default(),
-                status: Vec::new(),
-            });
+            self.announce_gone(ghost, Vec::new());
         }
         self.events.push_back(RoomEvent::NickChange {
             occupant: o,

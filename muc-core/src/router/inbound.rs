@@ -8,6 +8,7 @@ use minidom::Element;
 use muc_xso::{DirectInvite, Payload, UserExt};
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::message::{Message, MessageType};
+use xmpp_parsers::ns;
 use xmpp_parsers::presence::Presence;
 use xmpp_parsers::stanza::Stanza;
 use xmpp_parsers::stanza_error::StanzaError;
@@ -17,9 +18,8 @@ use crate::event::Event;
 use crate::incoming::IncomingPresence;
 use crate::invitation::{Invitation, InviteMode};
 use crate::requests::{self};
-use crate::room::Transmit;
 
-use super::{After, MAX_PAYLOAD_DEPTH, Router, bare_str, too_deep};
+use super::{After, MAX_PAYLOAD_DEPTH, Router, bare_str, iq_payload, too_deep};
 
 impl Router {
     // ----- inbound -----
@@ -149,68 +149,25 @@ impl Router {
 
     /// Handles an IQ; gives it back if it is not MUC's business.
     pub fn handle_iq(&mut self, iq: Iq, now: Instant) -> Option<Iq> {
-        let deep = match &iq {
-            Iq::Result {
-                payload: Some(p), ..
-            }
-            | Iq::Get { payload: p, .. }
-            | Iq::Set { payload: p, .. } => too_deep(std::slice::from_ref(p)),
-            Iq::Error { payload, .. } => payload
-                .as_ref()
-                .is_some_and(|p| too_deep(std::slice::from_ref(p))),
-            Iq::Result { payload: None, .. } => false,
-        };
-        if deep {
+        if iq_payload(&iq).is_some_and(|p| too_deep(std::slice::from_ref(p))) {
             // Given back unread; a request it answers times out.
             tracing::warn!("IQ nested deeper than {MAX_PAYLOAD_DEPTH} levels; not read");
             return Some(iq);
         }
-        match iq {
+        let (from, to, id, outcome) = match iq {
             Iq::Result {
                 from,
                 to,
                 id,
                 payload,
-            } => self
-                .iq_answer(from, to, id, Ok(payload), now)
-                .map(|(from, to, id, r)| match r {
-                    Ok(payload) => Iq::Result {
-                        from,
-                        to,
-                        id,
-                        payload,
-                    },
-                    Err((error, payload)) => Iq::Error {
-                        from,
-                        to,
-                        id,
-                        error,
-                        payload,
-                    },
-                }),
+            } => (from, to, id, Ok(payload)),
             Iq::Error {
                 from,
                 to,
                 id,
                 error,
                 payload,
-            } => self
-                .iq_answer(from, to, id, Err((error, payload)), now)
-                .map(|(from, to, id, r)| match r {
-                    Ok(payload) => Iq::Result {
-                        from,
-                        to,
-                        id,
-                        payload,
-                    },
-                    Err((error, payload)) => Iq::Error {
-                        from,
-                        to,
-                        id,
-                        error,
-                        payload,
-                    },
-                }),
+            } => (from, to, id, Err((error, payload))),
             Iq::Get {
                 from,
                 to,
@@ -221,54 +178,61 @@ impl Router {
                 let from_room = from.as_ref().is_some_and(|f| {
                     f.resource().is_some() && self.rooms.contains_key(bare_str(f))
                 });
-                if from_room && payload.is("ping", "urn:xmpp:ping") {
-                    let reply = Iq::Result {
+                if from_room && payload.is("ping", ns::PING) {
+                    self.send_raw(Stanza::Iq(Iq::Result {
                         from: None,
                         to: from,
                         id,
                         payload: None,
-                    };
-                    self.transmits.push_back(Transmit {
-                        stanza: Stanza::Iq(reply),
-                        tracker: None,
-                    });
+                    }));
                     return None;
                 }
-                Some(Iq::Get {
+                return Some(Iq::Get {
                     from,
                     to,
                     id,
                     payload,
-                })
+                });
             }
-            other => Some(other),
-        }
+            other => return Some(other),
+        };
+        let outcome = self.iq_answer(from.as_ref(), &id, outcome, now)?;
+        Some(match outcome {
+            Ok(payload) => Iq::Result {
+                from,
+                to,
+                id,
+                payload,
+            },
+            Err((error, payload)) => Iq::Error {
+                from,
+                to,
+                id,
+                error,
+                payload,
+            },
+        })
     }
 
-    #[allow(clippy::type_complexity)]
+    /// Reads an answer to a pending request, or one a room is waiting for;
+    /// gives the outcome back if it is not ours.
     fn iq_answer(
         &mut self,
-        from: Option<Jid>,
-        to: Option<Jid>,
-        id: String,
-        result: Result<Option<Element>, (StanzaError, Option<Element>)>,
+        from: Option<&Jid>,
+        id: &str,
+        outcome: IqOutcome,
         now: Instant,
-    ) -> Option<(
-        Option<Jid>,
-        Option<Jid>,
-        String,
-        Result<Option<Element>, (StanzaError, Option<Element>)>,
-    )> {
-        if let Some(p) = self.pending.get(&id) {
+    ) -> Option<IqOutcome> {
+        if let Some(p) = self.pending.get(id) {
             // An answer must come from whom we asked (or our server for
             // requests to it).
-            let sender_ok = match (&p.to, &from) {
+            let sender_ok = match (&p.to, from) {
                 (Some(asked), Some(answered)) => asked == answered,
                 _ => true,
             };
             if sender_ok {
-                if let Some(p) = self.pending.remove(&id) {
-                    let outcome = match result {
+                if let Some(p) = self.pending.remove(id) {
+                    let outcome = match outcome {
                         Ok(payload) => requests::read_answer(&p.kind, payload),
                         Err((error, _)) => Err(RequestError::Server(ServerError::new(error))),
                     };
@@ -276,7 +240,7 @@ impl Router {
                     // The room's own reaction (rediscovery, a local exit)
                     // comes before the request's answer.
                     if ok && p.after != After::Nothing {
-                        if let Some(key) = from.as_ref().map(|f| Box::<str>::from(bare_str(f))) {
+                        if let Some(key) = from.map(|f| Box::<str>::from(bare_str(f))) {
                             if let Some(room) = self.rooms.get_mut(&key) {
                                 match p.after {
                                     After::Rediscover => room.rediscover(),
@@ -295,25 +259,24 @@ impl Router {
                 return None;
             }
             tracing::warn!(%id, ?from, "IQ answer from another entity than the one asked; ignored");
-            return Some((from, to, id, result));
+            return Some(outcome);
         }
-        let key: Box<str> = match from.as_ref() {
+        let key: Box<str> = match from {
             Some(f) if self.rooms.contains_key(bare_str(f)) => bare_str(f).into(),
-            _ => return Some((from, to, id, result)),
+            _ => return Some(outcome),
         };
-        let mapped = match &result {
+        let mapped = match &outcome {
             Ok(p) => Ok(p.clone()),
             Err((e, _)) => Err(ServerError::new(e.clone())),
         };
         let ours = self
             .rooms
             .get_mut(&key)
-            .is_some_and(|room| room.handle_iq_answer(&id, mapped, now));
+            .is_some_and(|room| room.handle_iq_answer(id, mapped, now));
         self.collect(&key);
-        if ours {
-            None
-        } else {
-            Some((from, to, id, result))
-        }
+        if ours { None } else { Some(outcome) }
     }
 }
+
+/// An IQ answer: a result's payload, or an error with its payload.
+type IqOutcome = Result<Option<Element>, (StanzaError, Option<Element>)>;

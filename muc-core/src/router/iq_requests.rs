@@ -1,6 +1,5 @@
 //! IQ requests to rooms and services (joined or not), with deadlines.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use jid::{BareJid, Jid};
@@ -10,7 +9,7 @@ use xmpp_parsers::iq::Iq;
 use xmpp_parsers::stanza::Stanza;
 
 use crate::error::RequestError;
-use crate::event::{Event, RoomEvent};
+use crate::event::Event;
 use crate::requests::{self, Kind, RequestId};
 use crate::room::Transmit;
 
@@ -61,10 +60,7 @@ impl Router {
                 after,
             },
         );
-        self.transmits.push_back(Transmit {
-            stanza: Stanza::Iq(iq),
-            tracker: None,
-        });
+        self.send_raw(Stanza::Iq(iq));
         request
     }
 
@@ -159,9 +155,8 @@ impl Router {
 
     /// Cancels the initial configuration of a new room (§10.1.3).
     pub fn cancel_config(&mut self, room: &BareJid, now: Instant) -> RequestId {
-        self.iq_request_then(
+        self.iq_request(
             |id| requests::owner(room, id, OwnerQuery::cancel(), false),
-            After::Nothing,
             now,
         )
     }
@@ -220,15 +215,6 @@ impl Router {
         self.transmits.push_back(Transmit {
             stanza,
             tracker: None,
-        });
-    }
-
-    /// A room event was caused locally (used by wrappers to report errors
-    /// that never reach the wire).
-    pub fn push_room_event(&mut self, room: &BareJid, event: RoomEvent) {
-        self.events.push_back(Event::Room {
-            room: Arc::new(room.clone()),
-            event,
         });
     }
 }

@@ -396,21 +396,21 @@ impl Router {
 
     /// The tracked message was written to the stream.
     pub fn transmitted(&mut self, tracker: TrackerId) {
-        let key = self
-            .rooms
-            .iter_mut()
-            .find_map(|(k, r)| r.transmitted(tracker).then(|| k.clone()));
-        if let Some(k) = key {
-            self.collect(&k);
-        }
+        self.report_write(|room| room.transmitted(tracker));
     }
 
     /// The tracked message could not be written.
     pub fn transmit_failed(&mut self, tracker: TrackerId) {
+        self.report_write(|room| room.transmit_failed(tracker));
+    }
+
+    /// Hands a write report to the room whose tracker it is (`report`
+    /// says whether it was).
+    fn report_write(&mut self, mut report: impl FnMut(&mut Room) -> bool) {
         let key = self
             .rooms
             .iter_mut()
-            .find_map(|(k, r)| r.transmit_failed(tracker).then(|| k.clone()));
+            .find_map(|(k, r)| report(r).then(|| k.clone()));
         if let Some(k) = key {
             self.collect(&k);
         }

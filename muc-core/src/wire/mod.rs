@@ -44,8 +44,8 @@ mod parser;
 
 use parser::*;
 
-pub(super) const CLIENT_NS: &str = "jabber:client";
-pub(super) const OCCUPANT_ID_NS: &str = "urn:xmpp:occupant-id:0";
+pub(super) const CLIENT_NS: &str = xmpp_parsers::ns::JABBER_CLIENT;
+pub(super) const OCCUPANT_ID_NS: &str = xmpp_parsers::ns::OID;
 
 /// Decodes presences from a `jabber:client` stream, one stanza's bytes at a
 /// time.

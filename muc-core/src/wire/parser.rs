@@ -475,5 +475,5 @@ pub(super) fn check_foreign(tag: &Tag<'_>) -> Fast<()> {
 /// The namespace name bound to the `xml` prefix, which rxml refuses as a
 /// default namespace (found by the `wire_presence` fuzz target).
 pub(super) fn reserved_ns(ns: &str) -> bool {
-    ns == "http://www.w3.org/XML/1998/namespace"
+    ns == crate::incoming::XML_NS
 }
