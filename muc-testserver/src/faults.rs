@@ -50,7 +50,7 @@ use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 
 use crate::router::Hub;
-use crate::stanza::{ElementExt, NS_MUC_USER};
+use crate::stanza::NS_MUC_USER;
 
 /// Which way a stanza travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +273,7 @@ impl RuleSet {
             Direction::FromClient => "to",
         };
         let room = stanza
-            .get_attr(room_attr)
+            .attr(room_attr)
             .and_then(|s| s.parse::<Jid>().ok())
             .map(|j| j.to_bare().to_string());
         let session_bare = session.to_bare().to_string();
@@ -486,20 +486,20 @@ pub mod predicates {
 
     /// An `<iq type='result'/>` or `<iq type='error'/>`.
     pub fn is_iq_response(s: &Element) -> bool {
-        s.name() == "iq" && matches!(s.get_attr("type"), Some("result") | Some("error"))
+        s.name() == "iq" && matches!(s.attr("type"), Some("result") | Some("error"))
     }
 
     /// A `<message type='groupchat'/>` with a body.
     pub fn is_groupchat_message(s: &Element) -> bool {
         s.name() == "message"
-            && s.get_attr("type") == Some("groupchat")
+            && s.attr("type") == Some("groupchat")
             && s.children().any(|c| c.name() == "body")
     }
 
     /// A groupchat message carrying `<subject/>`.
     pub fn is_subject(s: &Element) -> bool {
         s.name() == "message"
-            && s.get_attr("type") == Some("groupchat")
+            && s.attr("type") == Some("groupchat")
             && s.children().any(|c| c.name() == "subject")
     }
 
@@ -509,7 +509,7 @@ pub mod predicates {
             .map(|x| {
                 x.children()
                     .filter(|c| c.name() == "status")
-                    .filter_map(|c| c.get_attr("code").and_then(|v| v.parse().ok()))
+                    .filter_map(|c| c.attr("code").and_then(|v| v.parse().ok()))
                     .collect()
             })
             .unwrap_or_default()
@@ -522,13 +522,13 @@ pub mod predicates {
 
     /// An available MUC self-presence (status 110).
     pub fn is_self_presence(s: &Element) -> bool {
-        is_presence(s) && s.get_attr("type").is_none() && status_codes(s).contains(&110)
+        is_presence(s) && s.attr("type").is_none() && status_codes(s).contains(&110)
     }
 
     /// A stanza with this `id`.
     pub fn has_id(id: &str) -> impl Fn(&Element) -> bool + Send + Sync + 'static {
         let id = id.to_owned();
-        move |s| s.get_attr("id") == Some(id.as_str())
+        move |s| s.attr("id") == Some(id.as_str())
     }
 
     /// A stanza with a `<body/>` whose text equals `text`.

@@ -3,12 +3,13 @@
 
 use jid::FullJid;
 use minidom::Element;
+use xmpp_parsers::ns;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use crate::profile::Profile;
 use crate::stanza::{
-    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, el, error_element, error_reply, iq_result,
-    is_error_or_result,
+    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, el, iq_result, is_error_or_result,
+    stanza_error,
 };
 
 /// IQs without `to` (addressed to the account itself): an empty roster,
@@ -24,21 +25,17 @@ pub(crate) fn handle_own_account(from: &FullJid, mut stanza: Element, out: &mut 
         return;
     }
     if let Some(q) = stanza.children().next() {
-        if q.is("query", "jabber:iq:roster") && stanza.get_attr("type") == Some("get") {
-            let reply = iq_result(&stanza, Some(el("query", "jabber:iq:roster")));
+        if q.is("query", ns::ROSTER) && stanza.attr("type") == Some("get") {
+            let reply = iq_result(&stanza, Some(el("query", ns::ROSTER)));
             out.push(reply.with_attr("to", from.to_string()));
             return;
         }
     }
-    let reply = error_reply(
+    let reply = stanza_error(
         &stanza,
-        error_element(
-            ErrorType::Cancel,
-            DefinedCondition::ServiceUnavailable,
-            None,
-            None,
-        ),
-        false,
+        ErrorType::Cancel,
+        DefinedCondition::ServiceUnavailable,
+        None,
     );
     out.push(reply.with_attr("to", from.to_string()));
 }
@@ -53,22 +50,22 @@ pub(crate) fn handle_server(
     if stanza.name() != "iq" || is_error_or_result(&stanza) {
         return;
     }
-    let get = stanza.get_attr("type") == Some("get");
+    let get = stanza.attr("type") == Some("get");
     let payload = stanza.children().next().cloned();
     let reply = match payload {
-        Some(q) if get && q.is("query", NS_DISCO_INFO) && q.get_attr("node").is_none() => {
+        Some(q) if get && q.is("query", NS_DISCO_INFO) && q.attr("node").is_none() => {
             let mut query = el("query", NS_DISCO_INFO).with_child(
                 el("identity", NS_DISCO_INFO)
                     .with_attr("category", "server")
                     .with_attr("type", "im")
                     .with_attr("name", "muc-testserver"),
             );
-            for f in [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, "jabber:iq:roster"] {
+            for f in [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, ns::ROSTER] {
                 query.append_child(el("feature", NS_DISCO_INFO).with_attr("var", f));
             }
             iq_result(&stanza, Some(query))
         }
-        Some(q) if get && q.is("query", NS_DISCO_ITEMS) && q.get_attr("node").is_none() => {
+        Some(q) if get && q.is("query", NS_DISCO_ITEMS) && q.attr("node").is_none() => {
             let query = el("query", NS_DISCO_ITEMS).with_child(
                 el("item", NS_DISCO_ITEMS)
                     .with_attr("jid", muc_domain)
@@ -77,15 +74,11 @@ pub(crate) fn handle_server(
             iq_result(&stanza, Some(query))
         }
         Some(q) if get && q.is("ping", NS_PING) => iq_result(&stanza, None),
-        _ => error_reply(
+        _ => stanza_error(
             &stanza,
-            error_element(
-                ErrorType::Cancel,
-                DefinedCondition::ServiceUnavailable,
-                None,
-                None,
-            ),
-            false,
+            ErrorType::Cancel,
+            DefinedCondition::ServiceUnavailable,
+            None,
         ),
     };
     out.push(reply);

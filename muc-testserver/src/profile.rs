@@ -9,6 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
+
 /// The server whose MUC behaviour is imitated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
@@ -107,31 +109,34 @@ impl Profile {
 
     /// Error type and text for a join to a full room; the condition is
     /// [`room_full_condition`](Self::room_full_condition).
-    pub fn room_full_error(self) -> (&'static str, &'static str) {
+    pub fn room_full_error(self) -> (ErrorType, &'static str) {
         match self {
             Profile::Prosody => (
-                "cancel",
+                ErrorType::Cancel,
                 "The room has reached its maximum number of occupants",
             ),
-            Profile::Ejabberd => ("wait", "Too many users in this conference"),
+            Profile::Ejabberd => (ErrorType::Wait, "Too many users in this conference"),
         }
     }
 
     /// Error condition for a join to a full room: `service-unavailable`
     /// (§7.2.9) or ejabberd's `resource-constraint`.
-    pub fn room_full_condition(self) -> &'static str {
+    pub fn room_full_condition(self) -> DefinedCondition {
         match self {
-            Profile::Prosody => "service-unavailable",
-            Profile::Ejabberd => "resource-constraint",
+            Profile::Prosody => DefinedCondition::ServiceUnavailable,
+            Profile::Ejabberd => DefinedCondition::ResourceConstraint,
         }
     }
 
     /// Error type and text for a groupchat message from a non-occupant.
-    pub fn not_occupant_error(self) -> (&'static str, &'static str) {
+    pub fn not_occupant_error(self) -> (ErrorType, &'static str) {
         match self {
-            Profile::Prosody => ("cancel", "You are not currently connected to this chat"),
+            Profile::Prosody => (
+                ErrorType::Cancel,
+                "You are not currently connected to this chat",
+            ),
             Profile::Ejabberd => (
-                "modify",
+                ErrorType::Modify,
                 "Only occupants are allowed to send messages to the conference",
             ),
         }
@@ -140,11 +145,14 @@ impl Profile {
     /// Error type and text (condition `not-acceptable`) for an IQ to an
     /// occupant JID, a self-ping included, from someone who is not an
     /// occupant (XEP-0410 reads it as "not joined").
-    pub fn not_occupant_query_error(self) -> (&'static str, &'static str) {
+    pub fn not_occupant_query_error(self) -> (ErrorType, &'static str) {
         match self {
-            Profile::Prosody => ("cancel", "You are not currently connected to this chat"),
+            Profile::Prosody => (
+                ErrorType::Cancel,
+                "You are not currently connected to this chat",
+            ),
             Profile::Ejabberd => (
-                "modify",
+                ErrorType::Modify,
                 "Only occupants are allowed to send queries to the conference",
             ),
         }

@@ -20,7 +20,7 @@ use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamErro
 use crate::faults::{Action, Direction, RuleSet};
 use crate::muc::MucService;
 use crate::profile::Profile;
-use crate::stanza::{ElementExt, error_element, error_reply, is_error_or_result, new_id};
+use crate::stanza::{ElementExt, is_error_or_result, new_id, stanza_error};
 
 /// What a session task is asked to do with its connection.
 #[derive(Debug)]
@@ -100,11 +100,7 @@ impl Hub {
 
     /// Check a password (SASL).
     pub fn check_password(&self, user: &str, password: &str) -> bool {
-        self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(user)
-            .is_some_and(|p| p == password)
+        self.password(user).is_some_and(|p| p == password)
     }
 
     /// The stored password of a user (SCRAM needs it to derive keys).
@@ -253,21 +249,17 @@ impl Hub {
     }
 
     fn route(&self, st: &mut State, from: &FullJid, stanza: Element, out: &mut Vec<Element>) {
-        let to = match stanza.get_attr("to") {
+        let to = match stanza.attr("to") {
             None => None,
             Some(s) => match s.parse::<Jid>() {
                 Ok(j) => Some(j),
                 Err(_) => {
                     if !is_error_or_result(&stanza) {
-                        out.push(error_reply(
+                        out.push(stanza_error(
                             &stanza,
-                            error_element(
-                                ErrorType::Modify,
-                                DefinedCondition::JidMalformed,
-                                None,
-                                None,
-                            ),
-                            false,
+                            ErrorType::Modify,
+                            DefinedCondition::JidMalformed,
+                            None,
                         ));
                     }
                     return;
@@ -291,15 +283,11 @@ impl Hub {
                 self.route_to_user(st, &to, stanza, out);
             }
         } else if !is_error_or_result(&stanza) {
-            out.push(error_reply(
+            out.push(stanza_error(
                 &stanza,
-                error_element(
-                    ErrorType::Cancel,
-                    DefinedCondition::RemoteServerNotFound,
-                    None,
-                    None,
-                ),
-                false,
+                ErrorType::Cancel,
+                DefinedCondition::RemoteServerNotFound,
+                None,
             ));
         }
     }
@@ -315,15 +303,11 @@ impl Hub {
                     // RFC 6121 §8.5.3.2.1: a message to an unavailable
                     // resource goes to the bare JID.
                     "message" => self.route_to_user(st, &Jid::from(full.to_bare()), stanza, out),
-                    "iq" if !is_error_or_result(&stanza) => out.push(error_reply(
+                    "iq" if !is_error_or_result(&stanza) => out.push(stanza_error(
                         &stanza,
-                        error_element(
-                            ErrorType::Cancel,
-                            DefinedCondition::ServiceUnavailable,
-                            None,
-                            None,
-                        ),
-                        false,
+                        ErrorType::Cancel,
+                        DefinedCondition::ServiceUnavailable,
+                        None,
                     )),
                     _ => {}
                 }
@@ -337,15 +321,11 @@ impl Hub {
                         }
                     }
                     _ if is_error_or_result(&stanza) => {}
-                    _ => out.push(error_reply(
+                    _ => out.push(stanza_error(
                         &stanza,
-                        error_element(
-                            ErrorType::Cancel,
-                            DefinedCondition::ServiceUnavailable,
-                            None,
-                            None,
-                        ),
-                        false,
+                        ErrorType::Cancel,
+                        DefinedCondition::ServiceUnavailable,
+                        None,
                     )),
                 }
             }
@@ -481,7 +461,7 @@ impl Hub {
         let targets = Self::matching(&st, to);
         for t in &targets {
             let mut s = stanza.clone();
-            if s.get_attr("to").is_none() {
+            if s.attr("to").is_none() {
                 s.set_attr_str("to", t.to_string());
             }
             self.enqueue(&mut st, t, Outbound::Stanza(s));

@@ -16,8 +16,10 @@ use sasl::server::{
 use tokio::io::{AsyncBufRead, AsyncWrite};
 use tokio_xmpp::xmlstream::{ReadError, XmlStream};
 use xmpp_parsers::sasl::{Challenge, DefinedCondition, Failure, Nonza};
+use xmpp_parsers::stream_error::DefinedCondition as StreamCondition;
 
 use crate::router::Hub;
+use crate::session::send_stream_error;
 
 /// Iterations for the SCRAM salted password. Low on purpose: this is a test
 /// server, and each login pays for it in a debug build.
@@ -137,14 +139,8 @@ pub(crate) async fn authenticate<Io: AsyncBufRead + AsyncWrite + Unpin>(
             Ok(n) => n,
             Err(_) => {
                 // Anything but SASL before authentication.
-                stream
-                    .send(&xmpp_parsers::stream_error::StreamError::new(
-                        xmpp_parsers::stream_error::DefinedCondition::NotAuthorized,
-                        "en",
-                        "Authenticate first",
-                    ))
-                    .await?;
-                let _ = stream.shutdown().await;
+                send_stream_error(stream, StreamCondition::NotAuthorized, "Authenticate first")
+                    .await;
                 return Ok(AuthOutcome::Closed);
             }
         };

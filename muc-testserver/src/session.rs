@@ -32,7 +32,7 @@ use xmpp_parsers::stream_features::StreamFeatures;
 
 use crate::router::{Hub, Outbound};
 use crate::sasl::{AuthOutcome, authenticate, offered};
-use crate::stanza::{ElementExt, NS_CLIENT, error_element, error_reply, iq_result, new_id};
+use crate::stanza::{ElementExt, NS_CLIENT, iq_result, new_id, stanza_error};
 
 /// How long stream negotiation (connect to bound session) may take.
 const NEGOTIATION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -229,11 +229,12 @@ async fn negotiate(hub: &Arc<Hub>, io: Io) -> io::Result<Option<Negotiated>> {
             .next()
             .cloned()
             .and_then(|c| BindQuery::try_from(c).ok());
-        let Some(query) = query.filter(|_| element.get_attr("type") == Some("set")) else {
-            let reply = error_reply(
+        let Some(query) = query.filter(|_| element.attr("type") == Some("set")) else {
+            let reply = stanza_error(
                 &element,
-                error_element(ErrorType::Modify, DefinedCondition::BadRequest, None, None),
-                false,
+                ErrorType::Modify,
+                DefinedCondition::BadRequest,
+                None,
             );
             stream.send(&reply).await?;
             continue;
@@ -269,7 +270,9 @@ async fn negotiate(hub: &Arc<Hub>, io: Io) -> io::Result<Option<Negotiated>> {
     }
 }
 
-async fn send_stream_error<S: AsyncWrite + tokio::io::AsyncBufRead + Unpin>(
+/// Send a stream error and close the stream (best effort, bounded by
+/// [`WRITE_TIMEOUT`]).
+pub(crate) async fn send_stream_error<S: AsyncWrite + tokio::io::AsyncBufRead + Unpin>(
     stream: &mut XmlStream<S, Element>,
     condition: StreamCondition,
     text: &str,
@@ -438,8 +441,8 @@ impl Session {
             return Flow::Continue;
         }
         if element.name() == "iq"
-            && element.get_attr("to").is_none()
-            && element.get_attr("type") == Some("set")
+            && element.attr("to").is_none()
+            && element.attr("type") == Some("set")
             && element.has_child("session", "urn:ietf:params:xml:ns:xmpp-session")
         {
             self.hub
@@ -454,20 +457,16 @@ impl Session {
     /// stanza is invalid.
     fn check_stanza(&self, element: &Element) -> Option<Element> {
         let bad = |text: &str| {
-            Some(error_reply(
+            Some(stanza_error(
                 element,
-                error_element(
-                    ErrorType::Modify,
-                    DefinedCondition::BadRequest,
-                    Some(text),
-                    None,
-                ),
-                false,
+                ErrorType::Modify,
+                DefinedCondition::BadRequest,
+                Some(text),
             ))
         };
         if element.name() == "iq" {
-            let type_ = element.get_attr("type");
-            if element.get_attr("id").is_none() {
+            let type_ = element.attr("type");
+            if element.attr("id").is_none() {
                 return bad("IQ without id");
             }
             match type_ {
@@ -480,17 +479,13 @@ impl Session {
                 _ => return bad("Invalid IQ type"),
             }
         }
-        if let Some(to) = element.get_attr("to") {
-            if to.parse::<jid::Jid>().is_err() && element.get_attr("type") != Some("error") {
-                return Some(error_reply(
+        if let Some(to) = element.attr("to") {
+            if to.parse::<jid::Jid>().is_err() && element.attr("type") != Some("error") {
+                return Some(stanza_error(
                     element,
-                    error_element(
-                        ErrorType::Modify,
-                        DefinedCondition::JidMalformed,
-                        None,
-                        None,
-                    ),
-                    false,
+                    ErrorType::Modify,
+                    DefinedCondition::JidMalformed,
+                    None,
                 ));
             }
         }

@@ -8,51 +8,53 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use jid::Jid;
 use minidom::Element;
+use xmpp_parsers::ns;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 use xso::exports::rxml::{Namespace, NcName};
 
 /// `jabber:client`, the namespace of stanzas on a c2s stream.
-pub const NS_CLIENT: &str = "jabber:client";
+pub const NS_CLIENT: &str = ns::JABBER_CLIENT;
 /// The XML namespace (`xml:lang`).
 pub const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 /// XEP-0045 join element namespace.
-pub const NS_MUC: &str = "http://jabber.org/protocol/muc";
+pub const NS_MUC: &str = muc_xso::ns::MUC;
 /// XEP-0045 `muc#user` namespace.
-pub const NS_MUC_USER: &str = "http://jabber.org/protocol/muc#user";
+pub const NS_MUC_USER: &str = muc_xso::ns::MUC_USER;
 /// XEP-0045 `muc#admin` namespace.
-pub const NS_MUC_ADMIN: &str = "http://jabber.org/protocol/muc#admin";
+pub const NS_MUC_ADMIN: &str = muc_xso::ns::MUC_ADMIN;
 /// XEP-0045 `muc#owner` namespace.
-pub const NS_MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
+pub const NS_MUC_OWNER: &str = muc_xso::ns::MUC_OWNER;
 /// XEP-0045 voice request form type.
-pub const NS_MUC_REQUEST: &str = "http://jabber.org/protocol/muc#request";
+pub const NS_MUC_REQUEST: &str = muc_xso::ns::REQUEST;
+/// XEP-0045 unique room name request (§10.1.4).
+pub const NS_MUC_UNIQUE: &str = "http://jabber.org/protocol/muc#unique";
 /// Data forms.
-pub const NS_DATA: &str = "jabber:x:data";
+pub const NS_DATA: &str = ns::DATA_FORMS;
 /// Service discovery, info.
-pub const NS_DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
+pub const NS_DISCO_INFO: &str = ns::DISCO_INFO;
 /// Service discovery, items.
-pub const NS_DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
+pub const NS_DISCO_ITEMS: &str = ns::DISCO_ITEMS;
 /// XEP-0077 in-band registration.
-pub const NS_REGISTER: &str = "jabber:iq:register";
+pub const NS_REGISTER: &str = ns::REGISTER;
 /// XEP-0199 ping.
-pub const NS_PING: &str = "urn:xmpp:ping";
+pub const NS_PING: &str = ns::PING;
 /// XEP-0203 delayed delivery.
-pub const NS_DELAY: &str = "urn:xmpp:delay";
+pub const NS_DELAY: &str = ns::DELAY;
 /// XEP-0359 stanza-id.
-pub const NS_SID: &str = "urn:xmpp:sid:0";
+pub const NS_SID: &str = ns::SID;
 /// XEP-0421 occupant-id.
-pub const NS_OCCUPANT_ID: &str = "urn:xmpp:occupant-id:0";
+pub const NS_OCCUPANT_ID: &str = muc_xso::ns::OCCUPANT_ID;
 /// XEP-0115 entity capabilities.
-pub const NS_CAPS: &str = "http://jabber.org/protocol/caps";
+pub const NS_CAPS: &str = ns::CAPS;
 /// XEP-0249 direct invitations.
-pub const NS_CONFERENCE: &str = "jabber:x:conference";
+pub const NS_CONFERENCE: &str = muc_xso::ns::CONFERENCE;
 
 /// Convenience methods on [`Element`] used throughout the crate.
 pub trait ElementExt {
-    /// The value of an attribute without namespace.
-    fn get_attr<'a>(&'a self, name: &'a str) -> Option<&'a str>;
     /// Set (or replace) an attribute without namespace.
     fn set_attr_str(&mut self, name: &str, value: impl Into<String>);
     /// Remove an attribute without namespace.
@@ -72,10 +74,6 @@ fn ncname(name: &str) -> Option<NcName> {
 }
 
 impl ElementExt for Element {
-    fn get_attr<'a>(&'a self, name: &'a str) -> Option<&'a str> {
-        self.attr(name)
-    }
-
     fn set_attr_str(&mut self, name: &str, value: impl Into<String>) {
         if let Some(n) = ncname(name) {
             self.attrs_mut().insert(Namespace::NONE, n, value.into());
@@ -138,12 +136,10 @@ pub fn error_element(
     element
 }
 
-/// Build the error reply to `request`: `from`/`to` swapped, same `id` and
-/// name, `type='error'`. For presences and messages, `keep_payload` copies
-/// the request's children (ejabberd echoes `<x/>` with the password, for
-/// example).
-pub fn error_reply(request: &Element, error: Element, keep_payload: bool) -> Element {
-    let mut reply = stanza(request.name());
+/// An empty stanza named `name` answering `request`: `from`/`to` swapped,
+/// same `id`, the given `type`.
+fn reply_to(request: &Element, name: &str, type_: &str) -> Element {
+    let mut reply = stanza(name);
     if let Some(from) = request.attr("to") {
         reply.set_attr_str("from", from);
     }
@@ -153,7 +149,16 @@ pub fn error_reply(request: &Element, error: Element, keep_payload: bool) -> Ele
     if let Some(id) = request.attr("id") {
         reply.set_attr_str("id", id);
     }
-    reply.set_attr_str("type", "error");
+    reply.set_attr_str("type", type_);
+    reply
+}
+
+/// Build the error reply to `request`: `from`/`to` swapped, same `id` and
+/// name, `type='error'`. For presences and messages, `keep_payload` copies
+/// the request's children (ejabberd echoes `<x/>` with the password, for
+/// example).
+pub fn error_reply(request: &Element, error: Element, keep_payload: bool) -> Element {
+    let mut reply = reply_to(request, request.name(), "error");
     if keep_payload {
         for c in request.children() {
             if c.name() != "error" {
@@ -165,18 +170,20 @@ pub fn error_reply(request: &Element, error: Element, keep_payload: bool) -> Ele
     reply
 }
 
+/// The error reply to `request` with this condition, an optional text, no
+/// `by` and no payload: the server's own errors.
+pub fn stanza_error(
+    request: &Element,
+    type_: ErrorType,
+    condition: DefinedCondition,
+    text: Option<&str>,
+) -> Element {
+    error_reply(request, error_element(type_, condition, text, None), false)
+}
+
 /// An IQ result answering `request`, with an optional payload.
 pub fn iq_result(request: &Element, payload: Option<Element>) -> Element {
-    let mut reply = stanza("iq").with_attr("type", "result");
-    if let Some(from) = request.attr("to") {
-        reply.set_attr_str("from", from);
-    }
-    if let Some(to) = request.attr("from") {
-        reply.set_attr_str("to", to);
-    }
-    if let Some(id) = request.attr("id") {
-        reply.set_attr_str("id", id);
-    }
+    let mut reply = reply_to(request, "iq", "result");
     if let Some(p) = payload {
         reply.append_child(p);
     }
@@ -199,12 +206,21 @@ pub fn new_id() -> String {
     format!("{:016x}", h.finish())
 }
 
-/// The current time as an XEP-0082 timestamp.
-pub fn now_stamp() -> xmpp_parsers::date::DateTime {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let utc = chrono::DateTime::from_timestamp(now.as_secs() as i64, now.subsec_micros() * 1000)
-        .unwrap_or_default();
-    xmpp_parsers::date::DateTime(utc.fixed_offset())
+/// A time as an XEP-0082 timestamp in UTC, to the second
+/// (`2024-01-31T12:00:00Z`), as the real servers write `<delay stamp/>`.
+pub fn stamp(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// The current time as an XEP-0082 timestamp (see [`stamp`]).
+pub fn now_stamp() -> String {
+    stamp(SystemTime::now())
 }

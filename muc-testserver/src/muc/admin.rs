@@ -11,7 +11,7 @@ use super::affiliations::{
 };
 use super::room::{Actor, Removal, Room};
 use crate::profile::Profile;
-use crate::stanza::{ElementExt, NS_MUC_ADMIN, el, error_element, error_reply, iq_result};
+use crate::stanza::{ElementExt, NS_MUC_ADMIN, el, iq_result, stanza_error};
 
 /// One requested change.
 enum Change {
@@ -46,7 +46,7 @@ impl Room {
             out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
             return;
         }
-        if iq.get_attr("type") == Some("get") {
+        if iq.attr("type") == Some("get") {
             self.admin_list(iq, items[0], actor_aff, actor_role, out);
             return;
         }
@@ -91,9 +91,9 @@ impl Room {
         actor_role: Role,
     ) -> Result<Change, Option<Denied>> {
         let reason = item.get_child("reason", NS_MUC_ADMIN).map(|r| r.text());
-        if let Some(role) = item.get_attr("role") {
+        if let Some(role) = item.attr("role") {
             let role: Role = role.parse().map_err(|_| None)?;
-            let nick = item.get_attr("nick").ok_or(None)?;
+            let nick = item.attr("nick").ok_or(None)?;
             let idx = self.find_nick(nick).ok_or(Some(Denied::NotFound))?;
             let target = &self.occupants[idx];
             check_role_change(
@@ -110,9 +110,9 @@ impl Room {
                 reason,
             });
         }
-        if let Some(aff) = item.get_attr("affiliation") {
+        if let Some(aff) = item.attr("affiliation") {
             let aff: Affiliation = aff.parse().map_err(|_| None)?;
-            let bare = match (item.get_attr("jid"), item.get_attr("nick")) {
+            let bare = match (item.attr("jid"), item.attr("nick")) {
                 (Some(j), _) => j.parse::<Jid>().map_err(|_| None)?.to_bare(),
                 (None, Some(n)) => self
                     .find_nick(n)
@@ -168,20 +168,18 @@ impl Room {
         if aff == Affiliation::None {
             self.registered.remove(&bare);
         }
+        // Banned (301) or no longer a member of a members-only room (321).
+        let removal_code = if aff == Affiliation::Outcast {
+            Some(301)
+        } else if self.config.members_only && aff < Affiliation::Member {
+            Some(321)
+        } else {
+            None
+        };
         while let Some(idx) = self.occupants.iter().position(|o| o.bare == bare) {
-            if aff == Affiliation::Outcast {
+            if let Some(code) = removal_code {
                 let removal = Removal {
-                    codes: vec![301],
-                    actor: Some(actor),
-                    reason,
-                    ..Default::default()
-                };
-                self.remove_occupant(idx, removal, out);
-                continue;
-            }
-            if self.config.members_only && aff < Affiliation::Member {
-                let removal = Removal {
-                    codes: vec![321],
+                    codes: vec![code],
                     actor: Some(actor),
                     reason,
                     ..Default::default()
@@ -213,7 +211,7 @@ impl Room {
         out: &mut Vec<Element>,
     ) {
         let mut query = el("query", NS_MUC_ADMIN);
-        if let Some(aff) = item.get_attr("affiliation") {
+        if let Some(aff) = item.attr("affiliation") {
             let Ok(aff) = aff.parse::<Affiliation>() else {
                 out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
                 return;
@@ -226,11 +224,7 @@ impl Room {
             if !may_read_affiliation_list(actor_aff, aff, access) {
                 let refusal = if self.profile == Profile::Prosody {
                     // Prosody: a bare <forbidden/>, no text, no `by`.
-                    error_reply(
-                        iq,
-                        error_element(ErrorType::Auth, DefinedCondition::Forbidden, None, None),
-                        false,
-                    )
+                    stanza_error(iq, ErrorType::Auth, DefinedCondition::Forbidden, None)
                 } else {
                     self.error(
                         iq,
@@ -253,7 +247,7 @@ impl Room {
                     query.append_child(i);
                 }
             }
-        } else if let Some(role) = item.get_attr("role") {
+        } else if let Some(role) = item.attr("role") {
             let Ok(role) = role.parse::<Role>() else {
                 out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
                 return;

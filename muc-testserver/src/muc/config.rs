@@ -156,12 +156,7 @@ pub(crate) fn config_form(room_jid: &str, c: &RoomConfig) -> Element {
     let history = c.history_length.to_string();
     let broadcast: Vec<&str> = c.presence_broadcast.iter().map(|r| r.as_str()).collect();
     let fields = vec![
-        field(
-            "FORM_TYPE",
-            "hidden",
-            "",
-            &["http://jabber.org/protocol/muc#roomconfig"],
-        ),
+        field("FORM_TYPE", "hidden", "", &[muc_xso::ns::ROOMCONFIG]),
         field(
             "muc#roomconfig_roomname",
             "text-single",
@@ -319,6 +314,27 @@ pub(crate) fn config_form(room_jid: &str, c: &RoomConfig) -> Element {
     x
 }
 
+/// The fields of a submitted form, in order: each `var` with its values.
+pub(crate) fn form_fields(form: &Element) -> impl Iterator<Item = (&str, Vec<String>)> {
+    form.children()
+        .filter(|f| f.name() == "field")
+        .filter_map(|f| {
+            let values = f
+                .children()
+                .filter(|v| v.name() == "value")
+                .map(|v| v.text())
+                .collect();
+            Some((f.attr("var")?, values))
+        })
+}
+
+/// The first value of the field `var` of a submitted form.
+pub(crate) fn form_value(form: &Element, var: &str) -> Option<String> {
+    form_fields(form)
+        .find(|(v, _)| *v == var)
+        .and_then(|(_, values)| values.into_iter().next())
+}
+
 /// Why a submitted form was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BadForm(pub String);
@@ -337,20 +353,10 @@ pub(crate) fn apply_form(current: &RoomConfig, form: &Element) -> Result<RoomCon
     let mut c = current.clone();
     let mut password_protected: Option<bool> = None;
     let mut secret: Option<String> = None;
-    for f in form.children().filter(|f| f.name() == "field") {
-        let Some(var) = f.get_attr("var") else {
-            continue;
-        };
-        let values: Vec<String> = f
-            .children()
-            .filter(|v| v.name() == "value")
-            .map(|v| v.text())
-            .collect();
+    for (var, values) in form_fields(form) {
         let first = values.first().cloned().unwrap_or_default();
         match var {
-            "FORM_TYPE"
-                if first != "http://jabber.org/protocol/muc#roomconfig" && !first.is_empty() =>
-            {
+            "FORM_TYPE" if first != muc_xso::ns::ROOMCONFIG && !first.is_empty() => {
                 return Err(BadForm(format!("wrong FORM_TYPE {first:?}")));
             }
             "muc#roomconfig_roomname" => c.name = first,
@@ -477,12 +483,7 @@ pub(crate) fn disco_features(c: &RoomConfig) -> Vec<&'static str> {
 pub(crate) fn roominfo_form(c: &RoomConfig, occupants: usize, subject: &str) -> Element {
     let mut x = el("x", NS_DATA).with_attr("type", "result");
     for f in [
-        field(
-            "FORM_TYPE",
-            "hidden",
-            "",
-            &["http://jabber.org/protocol/muc#roominfo"],
-        ),
+        field("FORM_TYPE", "hidden", "", &[muc_xso::ns::ROOMINFO]),
         field(
             "muc#roomconfig_roomname",
             "text-single",

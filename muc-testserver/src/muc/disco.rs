@@ -8,8 +8,8 @@ use super::config::{disco_features, roominfo_form};
 use super::room::Room;
 use crate::profile::Profile;
 use crate::stanza::{
-    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_REQUEST, NS_OCCUPANT_ID, NS_REGISTER,
-    el, iq_result,
+    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_REQUEST, NS_MUC_UNIQUE,
+    NS_OCCUPANT_ID, NS_REGISTER, el, iq_result,
 };
 
 fn feature(var: &str) -> Element {
@@ -28,7 +28,7 @@ pub(crate) fn service_info(profile: Profile, iq: &Element) -> Element {
         NS_DISCO_INFO,
         NS_DISCO_ITEMS,
         NS_MUC,
-        "http://jabber.org/protocol/muc#unique",
+        NS_MUC_UNIQUE,
         NS_REGISTER,
     ];
     if profile.occupant_id() {
@@ -55,13 +55,10 @@ pub(crate) fn service_items<'a>(iq: &Element, rooms: impl Iterator<Item = &'a Ro
     iq_result(iq, Some(q))
 }
 
-/// The disco#info node of the reserved room nick (XEP-0045 §7.12).
-const NODE_ROOMUSER_ITEM: &str = "x-roomuser-item";
-
 impl Room {
     /// disco#info of the room, or of one of its nodes.
     pub fn disco_info(&self, from: &FullJid, iq: &Element, query: &Element) -> Element {
-        if let Some(node) = query.get_attr("node").filter(|n| !n.is_empty()) {
+        if let Some(node) = query.attr("node").filter(|n| !n.is_empty()) {
             return self.disco_node_info(from, iq, node);
         }
         let mut identity = el("identity", NS_DISCO_INFO)
@@ -79,8 +76,8 @@ impl Room {
             NS_REGISTER,
         ];
         if self.profile == Profile::Prosody {
-            features.push("http://jabber.org/protocol/muc#stable_id");
-            features.push("http://jabber.org/protocol/muc#self-ping-optimization");
+            features.push(muc_xso::ns::STABLE_ID);
+            features.push(muc_xso::ns::SELF_PING_OPTIMIZATION);
         }
         if self.profile.occupant_id() {
             features.push(NS_OCCUPANT_ID);
@@ -109,7 +106,7 @@ impl Room {
             );
         }
         let mut q = el("query", NS_DISCO_INFO).with_attr("node", node);
-        if node == NODE_ROOMUSER_ITEM {
+        if node == muc_xso::ns::ROOMUSER_ITEM_NODE {
             if let Some(nick) = self.registered.get(&from.to_bare()) {
                 q.append_child(
                     el("identity", NS_DISCO_INFO)

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use minidom::Element;
 
-use crate::stanza::{ElementExt, NS_DELAY, el};
+use crate::stanza::{ElementExt, NS_DELAY, el, stamp};
 
 /// The `<history/>` element of a join request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,7 +40,6 @@ struct Entry {
     /// The message as broadcast (from = occupant JID, no `to`).
     message: Element,
     stamp: SystemTime,
-    stamp_text: String,
 }
 
 /// The room's history buffer.
@@ -52,15 +51,9 @@ pub(crate) struct History {
 impl History {
     /// Remember a broadcast message, keeping at most `limit` entries.
     pub fn push(&mut self, message: Element, limit: usize) {
-        let stamp = SystemTime::now();
-        let stamp_text = crate::stanza::now_stamp()
-            .0
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
         self.entries.push_back(Entry {
             message,
-            stamp,
-            stamp_text,
+            stamp: SystemTime::now(),
         });
         self.trim(limit);
     }
@@ -103,7 +96,7 @@ impl History {
             m.append_child(
                 el("delay", NS_DELAY)
                     .with_attr("from", room)
-                    .with_attr("stamp", e.stamp_text.clone()),
+                    .with_attr("stamp", stamp(e.stamp)),
             );
             if let Some(max) = req.max_chars {
                 // XEP-0045 §7.2.15: the complete XML of each stanza counts.

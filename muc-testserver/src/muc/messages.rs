@@ -7,34 +7,13 @@ use minidom::Element;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{Affiliation, Role};
+use super::config::form_value;
 use super::room::{Room, Subject};
 use crate::profile::Profile;
 use crate::stanza::{
     ElementExt, NS_CLIENT, NS_DATA, NS_MUC_REQUEST, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID, el,
     new_id, now_stamp, stanza as new_stanza,
 };
-
-fn form_values(form: &Element) -> Vec<(String, String)> {
-    form.children()
-        .filter(|f| f.name() == "field")
-        .filter_map(|f| {
-            let var = f.get_attr("var")?.to_owned();
-            let value = f
-                .children()
-                .find(|v| v.name() == "value")
-                .map(|v| v.text())
-                .unwrap_or_default();
-            Some((var, value))
-        })
-        .collect()
-}
-
-fn form_value<'a>(values: &'a [(String, String)], var: &str) -> Option<&'a str> {
-    values
-        .iter()
-        .find(|(k, _)| k == var)
-        .map(|(_, v)| v.as_str())
-}
 
 impl Room {
     /// A message to the room (`nick` = `None`) or to an occupant.
@@ -45,7 +24,7 @@ impl Room {
         stanza: &Element,
         out: &mut Vec<Element>,
     ) {
-        if stanza.get_attr("type") == Some("error") {
+        if stanza.attr("type") == Some("error") {
             if let Some(idx) = self.find_session(from) {
                 self.remove_with_error(idx, out);
             }
@@ -66,13 +45,12 @@ impl Room {
             }
         }
         if let Some(form) = stanza.get_child("x", NS_DATA) {
-            let values = form_values(form);
-            if form_value(&values, "FORM_TYPE") == Some(NS_MUC_REQUEST) {
-                self.voice_request(from, stanza, form, &values, out);
+            if form_value(form, "FORM_TYPE").as_deref() == Some(NS_MUC_REQUEST) {
+                self.voice_request(from, stanza, form, out);
                 return;
             }
         }
-        if stanza.get_attr("type") == Some("groupchat") {
+        if stanza.attr("type") == Some("groupchat") {
             self.groupchat(from, stanza, out);
         } else {
             out.push(self.error(
@@ -86,12 +64,7 @@ impl Room {
 
     fn not_occupant(&self, stanza: &Element) -> Element {
         let (type_, text) = self.profile.not_occupant_error();
-        let t = if type_ == "modify" {
-            ErrorType::Modify
-        } else {
-            ErrorType::Cancel
-        };
-        let mut e = self.error(stanza, t, DefinedCondition::NotAcceptable, Some(text));
+        let mut e = self.error(stanza, type_, DefinedCondition::NotAcceptable, Some(text));
         if self.profile == Profile::Prosody {
             // Prosody's not-acceptable comes without `by`.
             if let Some(err) = e.get_child_mut("error", NS_CLIENT) {
@@ -124,7 +97,7 @@ impl Room {
             self.subject = Some(Subject {
                 text: subject.text(),
                 nick: Some(sender.nick.clone()),
-                stamp: now_stamp().0.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                stamp: now_stamp(),
             });
             let mut m = stanza.clone();
             m.set_attr_str("from", self.occupant_jid(&sender.nick));
@@ -150,7 +123,7 @@ impl Room {
         let room = self.jid.to_string();
         let foreign: Vec<Element> = m
             .children()
-            .filter(|c| !(c.is("stanza-id", NS_SID) && c.get_attr("by") == Some(room.as_str())))
+            .filter(|c| !(c.is("stanza-id", NS_SID) && c.attr("by") == Some(room.as_str())))
             .filter(|c| !c.is("occupant-id", NS_OCCUPANT_ID))
             .cloned()
             .collect();
@@ -194,7 +167,7 @@ impl Room {
         stanza: &Element,
         out: &mut Vec<Element>,
     ) {
-        if stanza.get_attr("type") == Some("groupchat") {
+        if stanza.attr("type") == Some("groupchat") {
             out.push(self.error(
                 stanza,
                 ErrorType::Modify,
@@ -261,7 +234,7 @@ impl Room {
             return;
         }
         for invite in x.children().filter(|c| c.is("invite", NS_MUC_USER)) {
-            let Some(to) = invite.get_attr("to").and_then(|t| t.parse::<Jid>().ok()) else {
+            let Some(to) = invite.attr("to").and_then(|t| t.parse::<Jid>().ok()) else {
                 out.push(self.error(
                     stanza,
                     ErrorType::Modify,
@@ -285,7 +258,7 @@ impl Room {
                 .with_attr("from", self.jid.to_string())
                 .with_attr("to", to.to_string())
                 .with_child(ux);
-            if let Some(id) = stanza.get_attr("id") {
+            if let Some(id) = stanza.attr("id") {
                 m.set_attr_str("id", id);
             }
             m.append_child(el("body", NS_CLIENT).with_text(format!(
@@ -298,7 +271,7 @@ impl Room {
     }
 
     fn decline(&self, from: &FullJid, decline: &Element, out: &mut Vec<Element>) {
-        let Some(to) = decline.get_attr("to").and_then(|t| t.parse::<Jid>().ok()) else {
+        let Some(to) = decline.attr("to").and_then(|t| t.parse::<Jid>().ok()) else {
             return;
         };
         let mut d = el("decline", NS_MUC_USER).with_attr("from", from.to_bare().to_string());
@@ -318,7 +291,6 @@ impl Room {
         from: &FullJid,
         stanza: &Element,
         form: &Element,
-        values: &[(String, String)],
         out: &mut Vec<Element>,
     ) {
         let Some(idx) = self.find_session(from) else {
@@ -326,10 +298,10 @@ impl Room {
             return;
         };
         let me = self.occupants[idx].clone();
-        if form.get_attr("type") == Some("submit") && me.role == Role::Moderator {
+        if form.attr("type") == Some("submit") && me.role == Role::Moderator {
             // A moderator answering a voice request.
-            if form_value(values, "muc#request_allow").is_some_and(|v| v == "1" || v == "true") {
-                let target = form_value(values, "muc#roomnick").and_then(|n| self.find_nick(n));
+            if form_value(form, "muc#request_allow").is_some_and(|v| v == "1" || v == "true") {
+                let target = form_value(form, "muc#roomnick").and_then(|n| self.find_nick(&n));
                 if let Some(t) = target {
                     if self.occupants[t].role == Role::Visitor {
                         self.occupants[t].role = Role::Participant;

@@ -29,8 +29,8 @@ use self::owner::Fate;
 use self::room::{Pres, Room, Subject};
 use crate::profile::Profile;
 use crate::stanza::{
-    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_OWNER, NS_PING, NS_REGISTER,
-    error_element, error_reply, iq_result, is_error_or_result, new_id, now_stamp,
+    ElementExt, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_UNIQUE, NS_PING,
+    NS_REGISTER, error_element, error_reply, iq_result, is_error_or_result, new_id, now_stamp,
 };
 
 /// A room created when the server starts: persistent, unlocked, configured.
@@ -103,6 +103,23 @@ pub struct RoomInfo {
     pub subject: Option<String>,
 }
 
+/// An error from the service itself (`by` = the service's JID, type
+/// `cancel`, no payload echoed): no such room, creation refused, a locked
+/// room, an unknown request to the service.
+fn service_error(
+    service: &str,
+    request: &Element,
+    condition: DefinedCondition,
+    text: Option<&str>,
+) -> Element {
+    let by = BareJid::new(service).ok().map(Jid::from);
+    error_reply(
+        request,
+        error_element(ErrorType::Cancel, condition, text, by),
+        false,
+    )
+}
+
 /// The MUC service.
 pub(crate) struct MucService {
     domain: String,
@@ -133,24 +150,21 @@ impl MucService {
         let mut config = spec.config.clone();
         config.persistent = true;
         let mut room = Room::new(jid.clone(), self.profile, self.domain.clone(), config);
+        let bare = |who: &str| {
+            who.parse::<Jid>()
+                .map(|j| j.to_bare())
+                .map_err(|e| format!("invalid JID {who:?}: {e}"))
+        };
         for (who, aff) in &spec.affiliations {
-            let bare = who
-                .parse::<Jid>()
-                .map_err(|e| format!("invalid JID {who:?}: {e}"))?
-                .to_bare();
-            room.set_affiliation(bare, *aff);
+            room.set_affiliation(bare(who)?, *aff);
         }
         for (who, nick) in &spec.registered_nicks {
-            let bare = who
-                .parse::<Jid>()
-                .map_err(|e| format!("invalid JID {who:?}: {e}"))?
-                .to_bare();
-            room.registered.insert(bare, nick.clone());
+            room.registered.insert(bare(who)?, nick.clone());
         }
         room.subject = spec.subject.as_ref().map(|s| Subject {
             text: s.clone(),
             nick: None,
-            stamp: now_stamp().0.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            stamp: now_stamp(),
         });
         self.rooms.insert(jid, room);
         Ok(())
@@ -184,20 +198,6 @@ impl MucService {
         v
     }
 
-    fn service_error(
-        &self,
-        stanza: &Element,
-        condition: DefinedCondition,
-        text: Option<&str>,
-    ) -> Element {
-        let by = BareJid::new(&self.domain).ok().map(Jid::from);
-        error_reply(
-            stanza,
-            error_element(ErrorType::Cancel, condition, text, by),
-            false,
-        )
-    }
-
     /// Handle a stanza addressed to the service or one of its rooms.
     pub fn handle(&mut self, from: &FullJid, stanza: Element, out: &mut Vec<Element>) {
         let Some(to) = stanza.to_jid() else {
@@ -216,18 +216,24 @@ impl MucService {
         let mut created = false;
         if !self.rooms.contains_key(&room_jid) {
             let joining = stanza.name() == "presence"
-                && stanza.get_attr("type").is_none()
+                && stanza.attr("type").is_none()
                 && nick.as_deref().is_some_and(|n| !n.is_empty());
             if !joining {
-                if !is_error_or_result(&stanza) && stanza.get_attr("type") != Some("unavailable") {
+                if !is_error_or_result(&stanza) && stanza.attr("type") != Some("unavailable") {
                     let text =
                         (stanza.name() == "message").then_some("Conference room does not exist");
-                    out.push(self.service_error(&stanza, DefinedCondition::ItemNotFound, text));
+                    out.push(service_error(
+                        &self.domain,
+                        &stanza,
+                        DefinedCondition::ItemNotFound,
+                        text,
+                    ));
                 }
                 return;
             }
             if !self.allow_room_creation {
-                out.push(self.service_error(
+                out.push(service_error(
+                    &self.domain,
                     &stanza,
                     DefinedCondition::NotAllowed,
                     Some("Room creation is restricted"),
@@ -253,7 +259,7 @@ impl MucService {
                         room.handle_presence(from, n, &stanza, created, out)
                     }
                     _ => {
-                        if stanza.get_attr("type").is_none() {
+                        if stanza.attr("type").is_none() {
                             out.push(room.error(
                                 &stanza,
                                 ErrorType::Modify,
@@ -298,23 +304,14 @@ impl MucService {
             out.push(room.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
             return Fate::Keep;
         };
-        let get = iq.get_attr("type") == Some("get");
+        let get = iq.attr("type") == Some("get");
         if let Some(nick) = nick {
             // XEP-0410 self-ping, or a request relayed to the occupant.
             room.occupant_iq_request(from, nick, iq, &query, out);
             return Fate::Keep;
         }
         if room.locked && room.affiliation(&from.to_bare()) != Affiliation::Owner {
-            out.push(error_reply(
-                iq,
-                error_element(
-                    ErrorType::Cancel,
-                    DefinedCondition::ItemNotFound,
-                    None,
-                    BareJid::new(&room.service).ok().map(Jid::from),
-                ),
-                false,
-            ));
+            out.push(room.locked_error(iq));
             return Fate::Keep;
         }
         if query.is("query", NS_MUC_OWNER) {
@@ -345,26 +342,28 @@ impl MucService {
         if stanza.name() != "iq" || is_error_or_result(&stanza) {
             return;
         }
-        let get = stanza.get_attr("type") == Some("get");
+        let get = stanza.attr("type") == Some("get");
         let Some(query) = stanza.children().next() else {
             return;
         };
-        let reply = if get && query.is("query", NS_DISCO_INFO) && query.get_attr("node").is_none() {
+        let reply = if get && query.is("query", NS_DISCO_INFO) && query.attr("node").is_none() {
             disco::service_info(self.profile, &stanza)
-        } else if get && query.is("query", NS_DISCO_ITEMS) && query.get_attr("node").is_none() {
+        } else if get && query.is("query", NS_DISCO_ITEMS) && query.attr("node").is_none() {
             disco::service_items(&stanza, self.rooms.values())
         } else if get && query.is("ping", NS_PING) {
             iq_result(&stanza, None)
-        } else if get && query.is("unique", "http://jabber.org/protocol/muc#unique") {
+        } else if get && query.is("unique", NS_MUC_UNIQUE) {
             iq_result(
                 &stanza,
-                Some(
-                    crate::stanza::el("unique", "http://jabber.org/protocol/muc#unique")
-                        .with_text(new_id()),
-                ),
+                Some(crate::stanza::el("unique", NS_MUC_UNIQUE).with_text(new_id())),
             )
         } else {
-            self.service_error(&stanza, DefinedCondition::ServiceUnavailable, None)
+            service_error(
+                &self.domain,
+                &stanza,
+                DefinedCondition::ServiceUnavailable,
+                None,
+            )
         };
         out.push(reply);
     }

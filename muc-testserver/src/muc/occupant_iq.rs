@@ -81,12 +81,7 @@ impl Room {
     ) {
         let Some(sender) = self.find_session(from).map(|i| &self.occupants[i]) else {
             let (type_, text) = self.profile.not_occupant_query_error();
-            let t = if type_ == "modify" {
-                ErrorType::Modify
-            } else {
-                ErrorType::Cancel
-            };
-            out.push(self.error(iq, t, DefinedCondition::NotAcceptable, Some(text)));
+            out.push(self.error(iq, type_, DefinedCondition::NotAcceptable, Some(text)));
             return;
         };
         let Some(recipient) = self.find_nick(nick).map(|i| &self.occupants[i]) else {
@@ -99,7 +94,7 @@ impl Room {
             return;
         };
         // XEP-0410 self-ping: the room answers for its occupant.
-        if sender.nick == nick && iq.get_attr("type") == Some("get") && query.is("ping", NS_PING) {
+        if sender.nick == nick && iq.attr("type") == Some("get") && query.is("ping", NS_PING) {
             out.push(iq_result(iq, None));
             return;
         }
@@ -108,7 +103,7 @@ impl Room {
         };
         let id = RelayId {
             recipient: to.to_string(),
-            original: iq.get_attr("id").unwrap_or_default().to_owned(),
+            original: iq.attr("id").unwrap_or_default().to_owned(),
             session: self.session_tag(from),
         };
         let mut relayed = iq.clone();
@@ -132,7 +127,7 @@ impl Room {
         let Some(requester) = self.find_nick(nick).map(|i| &self.occupants[i]) else {
             return;
         };
-        let Some(id) = iq.get_attr("id").and_then(RelayId::decode) else {
+        let Some(id) = iq.attr("id").and_then(RelayId::decode) else {
             return;
         };
         // Only the recipient answers.

@@ -6,7 +6,7 @@ use minidom::Element;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 use super::affiliations::{Affiliation, Role};
-use super::config::{apply_form, change_codes, config_form};
+use super::config::{apply_form, change_codes, config_form, form_value};
 use super::room::{Pres, Removal, Room};
 use crate::stanza::{ElementExt, NS_DATA, NS_MUC_OWNER, NS_MUC_USER, NS_REGISTER, el, iq_result};
 
@@ -34,7 +34,7 @@ impl Room {
             ));
             return Fate::Keep;
         }
-        if iq.get_attr("type") == Some("get") {
+        if iq.attr("type") == Some("get") {
             let form = config_form(self.jid.as_str(), &self.config);
             out.push(iq_result(
                 iq,
@@ -51,7 +51,7 @@ impl Room {
             out.push(self.error(iq, ErrorType::Modify, DefinedCondition::BadRequest, None));
             return Fate::Keep;
         };
-        match form.get_attr("type") {
+        match form.attr("type") {
             Some("cancel") => {
                 // §10.1.3 says cancelling the initial configuration destroys
                 // the room; neither server does. Both answer success and
@@ -109,7 +109,7 @@ impl Room {
     /// Tell every occupant the room is gone (§10.9).
     pub fn destroy(&mut self, request: &Element, out: &mut Vec<Element>) {
         let mut d = el("destroy", NS_MUC_USER);
-        if let Some(j) = request.get_attr("jid") {
+        if let Some(j) = request.attr("jid") {
             d.set_attr_str("jid", j);
         }
         if let Some(r) = request.children().find(|c| c.name() == "reason") {
@@ -157,7 +157,7 @@ impl Room {
             out.push(self.error(iq, ErrorType::Auth, DefinedCondition::Forbidden, None));
             return;
         }
-        if iq.get_attr("type") == Some("get") {
+        if iq.attr("type") == Some("get") {
             let mut q = el("query", NS_REGISTER);
             if let Some(nick) = self.registered.get(&bare) {
                 q.append_child(el("registered", NS_REGISTER));
@@ -174,10 +174,7 @@ impl Room {
                         el("field", NS_DATA)
                             .with_attr("var", "FORM_TYPE")
                             .with_attr("type", "hidden")
-                            .with_child(
-                                el("value", NS_DATA)
-                                    .with_text("http://jabber.org/protocol/muc#register"),
-                            ),
+                            .with_child(el("value", NS_DATA).with_text(muc_xso::ns::REGISTER)),
                     )
                     .with_child(
                         el("field", NS_DATA)
@@ -201,12 +198,7 @@ impl Room {
         }
         let nick = query
             .get_child("x", NS_DATA)
-            .and_then(|x| {
-                x.children()
-                    .find(|f| f.get_attr("var") == Some("muc#register_roomnick"))
-            })
-            .and_then(|f| f.children().find(|v| v.name() == "value"))
-            .map(|v| v.text())
+            .and_then(|x| form_value(x, "muc#register_roomnick"))
             .or_else(|| query.get_child("username", NS_REGISTER).map(|u| u.text()))
             .filter(|n| !n.is_empty() && self.jid.with_resource_str(n).is_ok());
         let Some(nick) = nick else {

@@ -8,7 +8,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 use super::affiliations::{Affiliation, Role, default_role};
 use super::history::HistoryRequest;
 use super::room::{Occupant, Pres, Removal, Room};
-use crate::stanza::{ElementExt, NS_MUC, error_element, error_reply, new_id};
+use crate::stanza::{ElementExt, NS_MUC, new_id};
 
 /// The client's presence children that are repeated to the room.
 fn presence_payload(stanza: &Element) -> Vec<Element> {
@@ -39,7 +39,7 @@ impl Room {
         created: bool,
         out: &mut Vec<Element>,
     ) {
-        match stanza.get_attr("type") {
+        match stanza.attr("type") {
             None => {}
             Some("unavailable") => {
                 if let Some(idx) = self.find_session(from) {
@@ -81,16 +81,7 @@ impl Room {
         let aff = self.affiliation(&bare);
         let err = |room: &Room, t, c, text: Option<&str>| room.error(stanza, t, c, text);
         if self.locked && aff != Affiliation::Owner {
-            // Prosody: by = the service, not the room.
-            let e = error_element(
-                ErrorType::Cancel,
-                DefinedCondition::ItemNotFound,
-                None,
-                Some(jid::Jid::from(
-                    jid::BareJid::new(&self.service).unwrap_or_else(|_| self.jid.clone()),
-                )),
-            );
-            out.push(error_reply(stanza, e, false));
+            out.push(self.locked_error(stanza));
             return;
         }
         if aff == Affiliation::Outcast {
@@ -167,17 +158,8 @@ impl Room {
         if let Some(max) = self.config.max_users {
             if self.occupants.len() >= max && aff < Affiliation::Admin {
                 let (type_, text) = self.profile.room_full_error();
-                let t = if type_ == "wait" {
-                    ErrorType::Wait
-                } else {
-                    ErrorType::Cancel
-                };
-                let condition = if self.profile.room_full_condition() == "resource-constraint" {
-                    DefinedCondition::ResourceConstraint
-                } else {
-                    DefinedCondition::ServiceUnavailable
-                };
-                out.push(err(self, t, condition, Some(text)));
+                let condition = self.profile.room_full_condition();
+                out.push(err(self, type_, condition, Some(text)));
                 return;
             }
         }
@@ -188,7 +170,7 @@ impl Room {
             sessions: vec![from.clone()],
             role,
             payload: presence_payload(stanza),
-            presence_id: stanza.get_attr("id").map(str::to_owned),
+            presence_id: stanza.attr("id").map(str::to_owned),
             occupant_id: self.occupant_id_for(&bare),
         };
         self.occupants.push(occupant);
@@ -244,7 +226,7 @@ impl Room {
             self_codes.push(210);
         }
         let mut p = self.pres_of(me);
-        p.id = stanza.get_attr("id");
+        p.id = stanza.attr("id");
         p.real_jid = Some(to);
         p.self_codes = self_codes;
         out.push(self.render(&p, to, true, true));
@@ -260,7 +242,7 @@ impl Room {
     fn update(&mut self, idx: usize, stanza: &Element, out: &mut Vec<Element>) {
         let o = &mut self.occupants[idx];
         o.payload = presence_payload(stanza);
-        o.presence_id = stanza.get_attr("id").map(str::to_owned);
+        o.presence_id = stanza.attr("id").map(str::to_owned);
         let o = &self.occupants[idx];
         let p = self.pres_of(o);
         self.broadcast(&p, o, None, out);
@@ -306,7 +288,7 @@ impl Room {
             o.nick = new.to_owned();
             o.payload = presence_payload(stanza);
             if self.profile.nick_change_echoes_request_id() {
-                o.presence_id = stanza.get_attr("id").map(str::to_owned);
+                o.presence_id = stanza.attr("id").map(str::to_owned);
             }
         }
         let o = &self.occupants[idx];
@@ -323,14 +305,14 @@ impl Room {
             let mut p = self.pres_of(o);
             p.unavailable = true;
             p.role = Role::None;
-            p.id = stanza.get_attr("id");
+            p.id = stanza.attr("id");
             p.payload = &payload;
             p.real_jid = Some(from);
             out.push(self.render(&p, from, true, true));
             return;
         }
         let removal = Removal {
-            id: stanza.get_attr("id"),
+            id: stanza.attr("id"),
             payload: &payload,
             ..Default::default()
         };

@@ -216,6 +216,12 @@ impl Room {
         error_reply(request, error_element(type_, condition, text, by), keep)
     }
 
+    /// What a locked room answers everyone but its owner: `item-not-found`
+    /// from the service (`by` = the service, not the room, as on Prosody).
+    pub fn locked_error(&self, request: &Element) -> Element {
+        super::service_error(&self.service, request, DefinedCondition::ItemNotFound, None)
+    }
+
     /// The error for a refused privilege change.
     pub fn denied(&self, request: &Element, d: Denied) -> Element {
         match d {
