@@ -67,14 +67,8 @@ async fn own_show_and_status_in_the_room() {
         status: Some("lurking".into()),
         ..JoinOptions::default()
     };
-    let (aroom2, fut) = alice
-        .join(room_jid("presence2"), "Alice", JoinOptions::default())
-        .unwrap();
-    if within("join", fut).await.unwrap().created {
-        within("instant", aroom2.create_instant()).await.unwrap();
-    }
-    let (_broom2, fut) = bob.join(room_jid("presence2"), "Bob", bob_options).unwrap();
-    within("join", fut).await.unwrap();
+    let (aroom2, _aev2, _) = join(&alice, "presence2", "Alice").await;
+    let (_broom2, _bev2, _) = join_with(&bob, "presence2", "Bob", bob_options).await;
     let bob_there = within("bob seen", async {
         loop {
             if let Some(o) = aroom2.occupant("Bob") {

@@ -22,7 +22,7 @@ use muc_client::xmpp_parsers::minidom::Element;
 use muc_client::{
     Destruction, Error, JoinOptions, Room, RoomEvent, RoomEvents, Service, TrackerState,
 };
-use muc_testserver::{Action, Rule, RuleId, Server};
+use muc_testserver::{Action, Rule, RuleId, Server, ns, predicates};
 
 use crate::common::*;
 
@@ -58,24 +58,6 @@ fn room_bare() -> String {
     room_jid(ROOM)
 }
 
-fn is_to(e: &Element, to: &str) -> bool {
-    e.attr("to")
-        .is_some_and(|t| t == to || t.starts_with(&format!("{to}/")))
-}
-
-fn is_from_room(e: &Element) -> bool {
-    let room = room_bare();
-    e.attr("from")
-        .is_some_and(|f| f == room || f.starts_with(&format!("{room}/")))
-}
-
-fn has_status(e: &Element, code: &str) -> bool {
-    e.children()
-        .filter(|x| x.is("x", "http://jabber.org/protocol/muc#user"))
-        .flat_map(|x| x.children())
-        .any(|s| s.name() == "status" && s.attr("code") == Some(code))
-}
-
 fn iq_with(e: &Element, type_: &str, ns: &str, child: Option<&str>) -> bool {
     e.name() == "iq"
         && e.attr("type") == Some(type_)
@@ -83,63 +65,37 @@ fn iq_with(e: &Element, type_: &str, ns: &str, child: Option<&str>) -> bool {
             .any(|q| q.ns() == ns && child.is_none_or(|c| q.children().any(|x| x.name() == c)))
 }
 
-/// The client's request for `op`.
+/// The client's request for `op` (to the room: [`rule`] narrows to it).
 fn request(op: Op) -> impl Fn(&Element) -> bool + Send + Sync + 'static {
+    let tracked = predicates::body_is("tracked");
     move |e: &Element| match op {
-        Op::Join => {
-            e.name() == "presence"
-                && is_to(e, &room_bare())
-                && e.children()
-                    .any(|x| x.is("x", "http://jabber.org/protocol/muc"))
-        }
+        Op::Join => predicates::is_presence(e) && e.children().any(|x| x.is("x", ns::MUC)),
         Op::NickChange => {
-            e.name() == "presence" && e.attr("to") == Some(&format!("{}/Alicia", room_bare()))
+            predicates::is_presence(e) && e.attr("to") == Some(&format!("{}/Alicia", room_bare()))
         }
-        Op::Kick => iq_with(e, "set", "http://jabber.org/protocol/muc#admin", None),
-        Op::Leave => {
-            e.name() == "presence"
-                && e.attr("type") == Some("unavailable")
-                && is_to(e, &room_bare())
-        }
-        Op::Configure => iq_with(e, "set", "http://jabber.org/protocol/muc#owner", Some("x")),
-        Op::Destroy => iq_with(
-            e,
-            "set",
-            "http://jabber.org/protocol/muc#owner",
-            Some("destroy"),
-        ),
-        Op::TrackedSend => {
-            e.name() == "message"
-                && e.attr("type") == Some("groupchat")
-                && e.get_child("body", "jabber:client")
-                    .is_some_and(|b| b.text() == "tracked")
-        }
+        Op::Kick => iq_with(e, "set", ns::MUC_ADMIN, None),
+        Op::Leave => predicates::is_presence(e) && e.attr("type") == Some("unavailable"),
+        Op::Configure => iq_with(e, "set", ns::MUC_OWNER, Some("x")),
+        Op::Destroy => iq_with(e, "set", ns::MUC_OWNER, Some("destroy")),
+        Op::TrackedSend => predicates::is_groupchat_message(e) && tracked(e),
     }
 }
 
-/// The server's answer to it, as the client receives it.
+/// The room's answer to it, as the client receives it.
 fn answer(op: Op) -> impl Fn(&Element) -> bool + Send + Sync + 'static {
-    move |e: &Element| {
-        if !is_from_room(e) {
-            return false;
+    let tracked = predicates::body_is("tracked");
+    move |e: &Element| match op {
+        Op::Join => predicates::is_self_presence(e),
+        Op::NickChange => predicates::is_presence(e) && predicates::status_codes(e).contains(&303),
+        Op::Leave => {
+            predicates::is_presence(e)
+                && e.attr("type") == Some("unavailable")
+                && predicates::status_codes(e).contains(&110)
         }
-        match op {
-            Op::Join => e.name() == "presence" && e.attr("type").is_none() && has_status(e, "110"),
-            Op::NickChange => e.name() == "presence" && has_status(e, "303"),
-            Op::Leave => {
-                e.name() == "presence"
-                    && e.attr("type") == Some("unavailable")
-                    && has_status(e, "110")
-            }
-            Op::Kick | Op::Configure | Op::Destroy => {
-                e.name() == "iq" && e.attr("type") == Some("result")
-            }
-            Op::TrackedSend => {
-                e.name() == "message"
-                    && e.get_child("body", "jabber:client")
-                        .is_some_and(|b| b.text() == "tracked")
-            }
+        Op::Kick | Op::Configure | Op::Destroy => {
+            predicates::is_iq(e) && e.attr("type") == Some("result")
         }
+        Op::TrackedSend => predicates::is_message(e) && tracked(e),
     }
 }
 
@@ -150,18 +106,16 @@ fn rule(op: Op, cut: Cut) -> Rule {
         Cut::BeforeAnswer => (Rule::to_client().when(answer(op)), Action::CutBefore),
         Cut::AfterAnswer => (Rule::to_client().when(answer(op)), Action::CutAfter),
     };
-    builder.for_user("alice@localhost").times(1).then(action)
+    builder
+        .for_user("alice@localhost")
+        .in_room(&room_bare())
+        .times(1)
+        .then(action)
 }
 
 /// Bodies of the groupchat messages in `events`.
 fn bodies(events: &[RoomEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            RoomEvent::Message { message, .. } => message.bodies.values().next().cloned(),
-            _ => None,
-        })
-        .collect()
+    events.iter().filter_map(body).collect()
 }
 
 /// Reads events until `room` is active again and `after` has arrived.
@@ -354,7 +308,7 @@ async fn case(op: Op, cut: Cut) {
             );
         }
         _ => {
-            // bob talks while alice may still be away, then once she is back.
+            // carol talks while alice may still be away, then once she is back.
             say(&s.carol_room, "during").await;
             until_back(&room, &mut events, "during", &mut seen).await;
             say(&s.carol_room, "after").await;

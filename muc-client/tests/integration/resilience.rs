@@ -174,12 +174,9 @@ async fn without_autorejoin_a_lost_stream_is_an_exit() {
     assert!(within("end", events.next()).await.is_none());
     assert!(!room.joined());
     // The service itself reconnects.
-    within("online again", async {
-        while !alice.is_online() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    within("online again", alice.wait_online(WAIT))
+        .await
+        .expect("online again");
 }
 
 #[tokio::test]
