@@ -23,7 +23,7 @@
 
 use std::time::{Duration, Instant};
 
-use benches::workload::{self, N, Phase};
+use benches::workload::{self, N};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use muc_client::{ConnectOptions, JoinOptions, RoomEvent, Service};
@@ -33,9 +33,8 @@ const PASSWORD: &str = "benchpw";
 
 /// The timed stanzas as elements, addressed from the embedded server's room.
 fn stanzas(room_jid: &str) -> Vec<minidom::Element> {
-    Phase::ALL
+    workload::timed_stanzas(N)
         .iter()
-        .flat_map(|p| p.stanzas(N))
         .map(|s| benches::depth::element(&s.replace(workload::ROOM, room_jid)))
         .collect()
 }

@@ -11,12 +11,12 @@
 
 use std::time::{Duration, Instant};
 
+use benches::workload::{OWN_FULL_JID, OWN_NICK, ROOM};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use muc_core::xmpp_parsers::message::{Id, Message, MessageType};
 use muc_core::xmpp_parsers::stanza::Stanza;
 use muc_core::{Event, JoinOptions, Router, RouterConfig};
 
-const ROOM: &str = "bench@muc.example.org";
 const K: usize = 1000;
 
 /// A router in the room (self-presence and subject seen), outputs drained.
@@ -25,10 +25,10 @@ fn live(now: Instant) -> Router {
         seed: 42,
         request_timeout: Duration::from_secs(30),
     });
-    r.stream_established("me@example.org/bench".parse().unwrap(), now);
+    r.stream_established(OWN_FULL_JID.parse().unwrap(), now);
     r.join(
         ROOM.parse().unwrap(),
-        "benchbot",
+        OWN_NICK,
         JoinOptions::default().discover(false).self_ping(None),
         now,
     )
@@ -61,8 +61,8 @@ fn reflections(now: Instant, rewrite_id: bool) -> Vec<Message> {
         let Stanza::Message(mut m) = t.stanza else {
             panic!("a message")
         };
-        m.to = Some("me@example.org/bench".parse().unwrap());
-        m.from = Some("bench@muc.example.org/benchbot".parse().unwrap());
+        m.to = Some(OWN_FULL_JID.parse().unwrap());
+        m.from = Some(format!("{ROOM}/{OWN_NICK}").parse().unwrap());
         m.type_ = MessageType::Groupchat;
         if rewrite_id {
             m.id = Some(Id(format!("rewritten-{i}")));

@@ -90,11 +90,6 @@ impl Phase {
     }
 }
 
-/// The nick of occupant `i` (`user00042`).
-pub fn nick(i: usize) -> String {
-    format!("user{i:05}")
-}
-
 /// The stanzas of the three timed phases, in order: `n` joins, `n` status
 /// changes, `n` leaves.
 pub fn timed_stanzas(n: usize) -> Vec<String> {

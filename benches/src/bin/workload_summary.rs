@@ -29,6 +29,9 @@ use muc_core::wire::PresenceDecoder;
 #[global_allocator]
 static GLOBAL: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
+/// The depths, in the order they are measured and printed.
+const DEPTHS: [&str; 4] = ["applied", "element", "bytes", "baseline"];
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -117,62 +120,9 @@ fn main() {
     }
     // Memory first, while the peak RSS is still that of a fresh process.
     let mem = memory::per_occupant(&GLOBAL, n);
-    let now = Instant::now();
-    let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
-
-    let applied = measure("applied", n, rounds, cpu_clock, || {
-        let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::decoded(*p, n)).collect();
-        let mut room = depth::joined_room(now);
-        let mut runs = inputs
-            .into_iter()
-            .map(|i| depth::applied(&mut room, i, now));
-        [
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-        ]
-    });
-
-    let element = measure("element", n, rounds, cpu_clock, || {
-        let inputs: Vec<_> = Phase::ALL.iter().map(|p| depth::elements(*p, n)).collect();
-        let mut room = depth::joined_room(now);
-        let mut runs = inputs
-            .into_iter()
-            .map(|i| depth::element_depth(&mut room, i, now));
-        [
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-        ]
-    });
-
-    let bytes = measure("bytes", n, rounds, cpu_clock, || {
-        let mut room = depth::joined_room(now);
-        let mut decoder = PresenceDecoder::new();
-        let mut runs = stanzas
-            .iter()
-            .map(|s| depth::bytes(&mut room, &mut decoder, s, now));
-        [
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-        ]
-    });
-
-    let all: Vec<String> = stanzas.concat();
-    let stream = depth::baseline_stream(&all);
-    let baseline = measure("baseline", n, rounds, cpu_clock, || {
-        let clock = depth::Clock::start();
-        let seen = depth::baseline(&stream);
-        assert_eq!(seen, 3 * n);
-        let whole = clock.stop(n);
-        let r = PhaseRun {
-            time: whole.time / 3,
-            cpu: whole.cpu / 3,
-            events: n,
-        };
-        [r, r, r]
-    });
+    let workload = Workload::new(n);
+    let [applied, element, bytes, baseline] =
+        DEPTHS.map(|name| measure(name, n, rounds, cpu_clock, || workload.round(name)));
 
     eprintln!(
         "# memory: {} B retained heap for {n} occupants; peak RSS grew {} KiB ({:.0} B per occupant)",
@@ -190,35 +140,70 @@ fn main() {
 /// Runs one depth only, `rounds` times (for a profiler, or to compare
 /// two builds), and prints its line.
 fn profile(depth_name: &str, n: usize, rounds: usize, cpu_clock: bool) {
-    let now = Instant::now();
-    let stanzas: Vec<Vec<String>> = Phase::ALL.iter().map(|p| p.stanzas(n)).collect();
-    let stream = depth::baseline_stream(&stanzas.concat());
+    let workload = Workload::new(n);
     let rate = measure(depth_name, n, rounds, cpu_clock, || {
-        let mut room = depth::joined_room(now);
-        let mut decoder = PresenceDecoder::new();
-        let mut runs = Phase::ALL
-            .iter()
-            .zip(&stanzas)
-            .map(|(p, s)| match depth_name {
-                "applied" => depth::applied(&mut room, depth::decoded(*p, n), now),
-                "element" => depth::element_depth(&mut room, depth::elements(*p, n), now),
-                "bytes" => depth::bytes(&mut room, &mut decoder, s, now),
-                "baseline" => {
-                    let clock = depth::Clock::start();
-                    // A third of the stream per phase.
-                    let seen = depth::baseline(&stream);
-                    let mut r = clock.stop(seen / 3);
-                    r.time /= 3;
-                    r.cpu /= 3;
-                    r
-                }
-                other => panic!("unknown depth {other}"),
-            });
-        [
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-            runs.next().unwrap(),
-        ]
+        workload.round(depth_name)
     });
     println!("{depth_name}: {rate:.0}");
+}
+
+/// What every round starts from: the workload's stanzas, per phase and
+/// as the baseline's stream.
+struct Workload {
+    n: usize,
+    now: Instant,
+    stanzas: [Vec<String>; 3],
+    stream: String,
+}
+
+impl Workload {
+    fn new(n: usize) -> Workload {
+        let stanzas = Phase::ALL.map(|p| p.stanzas(n));
+        let stream = depth::baseline_stream(&stanzas.concat());
+        Workload {
+            n,
+            now: Instant::now(),
+            stanzas,
+            stream,
+        }
+    }
+
+    /// One round of `depth_name` on a fresh room: the whole workload, the
+    /// inputs of the three phases built before the first clock starts.
+    fn round(&self, depth_name: &str) -> [PhaseRun; 3] {
+        let (n, now) = (self.n, self.now);
+        match depth_name {
+            "applied" => {
+                let inputs = Phase::ALL.map(|p| depth::decoded(p, n));
+                let mut room = depth::joined_room(now);
+                inputs.map(|i| depth::applied(&mut room, i, now))
+            }
+            "element" => {
+                let inputs = Phase::ALL.map(|p| depth::elements(p, n));
+                let mut room = depth::joined_room(now);
+                inputs.map(|i| depth::element_depth(&mut room, i, now))
+            }
+            "bytes" => {
+                let mut room = depth::joined_room(now);
+                let mut decoder = PresenceDecoder::new();
+                self.stanzas
+                    .each_ref()
+                    .map(|s| depth::bytes(&mut room, &mut decoder, s, now))
+            }
+            "baseline" => {
+                // One pass over the whole stream, a third to each phase.
+                let clock = depth::Clock::start();
+                let seen = depth::baseline(&self.stream);
+                assert_eq!(seen, 3 * n);
+                let whole = clock.stop(n);
+                let r = PhaseRun {
+                    time: whole.time / 3,
+                    cpu: whole.cpu / 3,
+                    events: n,
+                };
+                [r, r, r]
+            }
+            other => panic!("unknown depth {other}"),
+        }
+    }
 }
