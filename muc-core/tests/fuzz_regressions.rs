@@ -9,19 +9,6 @@ use muc_core::{Room, RoomEvent};
 
 const ROOM: &str = "room1@conference.localhost";
 
-fn live() -> Harness {
-    let mut h = Harness::with_own("alice@localhost/res-a");
-    h.join(ROOM, "Alice");
-    h.feed_all(&[
-        "<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>",
-        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>",
-        "<message from='room1@conference.localhost' type='groupchat'><subject/></message>",
-    ]);
-    h.take_events();
-    h.take_sent();
-    h
-}
-
 fn room(h: &Harness) -> &Room {
     h.router.room(&ROOM.parse().unwrap()).expect("room")
 }
@@ -47,7 +34,7 @@ fn assert_unique(h: &Harness) {
 /// be applied, so it is taken as that occupant leaving.
 #[test]
 fn another_occupant_renamed_onto_our_nick() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed("<presence from='room1@conference.localhost/Bob' type='unavailable'><x xmlns='http://jabber.org/protocol/muc#user'><status code='303'/><item affiliation='member' role='participant' nick='Alice'/></x></presence>");
     assert_unique(&h);
     let names = h.event_names();
@@ -69,7 +56,7 @@ fn another_occupant_renamed_onto_our_nick() {
 /// real self-presence then resumes the room.
 #[test]
 fn presence_for_our_nick_without_110_while_rejoining() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.router.stream_lost(h.now);
     h.router
         .stream_established("alice@localhost/res-a".parse().unwrap(), h.now);
@@ -93,7 +80,7 @@ fn presence_for_our_nick_without_110_while_rejoining() {
 /// is not serializable.
 #[test]
 fn debug_of_a_transmit_with_control_characters_does_not_panic() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let body = "\u{1}\0\0\u{4}";
     let message = muc_core::xmpp_parsers::message::Message::groupchat(None)
         .with_body(Default::default(), body.into());

@@ -53,19 +53,6 @@ use muc_core::{
 const ROOM: &str = "room1@conference.localhost";
 const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 
-fn live() -> Harness {
-    let mut h = Harness::with_own("alice@localhost/res-a");
-    h.join(ROOM, "Alice");
-    h.feed_all(&[
-        "<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>",
-        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>",
-        "<message from='room1@conference.localhost' type='groupchat'><subject/></message>",
-    ]);
-    h.take_events();
-    h.take_sent();
-    h
-}
-
 fn room(h: &Harness) -> &Room {
     h.router.room(&ROOM.parse().unwrap()).expect("room")
 }
@@ -118,7 +105,7 @@ fn participant(nick: &str) -> IncomingPresence {
 
 #[test]
 fn from_outside_the_room() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     for xml in [
         "<presence from='room2@conference.localhost/Eve'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/></x></presence>",
         "<presence from='room1@evil.example/Eve'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/></x></presence>",
@@ -144,7 +131,7 @@ fn from_outside_the_room() {
 
 #[test]
 fn presence_flood_of_one_occupant() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     for i in 0..10_000 {
         let show = if i % 1000 == 0 { "away" } else { "chat" };
         let xml = format!(
@@ -208,7 +195,7 @@ fn unique_nick_flood_stops_at_the_occupant_limit() {
 
 #[test]
 fn a_hundred_thousand_occupants_survive_a_rejoin() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let n = 100_000;
     for i in 0..n {
         h.router
@@ -246,7 +233,7 @@ fn a_hundred_thousand_occupants_survive_a_rejoin() {
 
 #[test]
 fn megabyte_subject_is_cut() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let big = "x".repeat(1 << 20);
     h.feed(&format!(
         "<message from='{ROOM}/Bob' type='groupchat'><subject>{big}</subject></message>"
@@ -275,7 +262,7 @@ fn megabyte_subject_is_cut() {
 
 #[test]
 fn megabyte_status_is_cut() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let big = "y".repeat(1 << 20);
     h.feed(&format!(
         "<presence from='{ROOM}/Carol'><status>{big}</status><status xml:lang='de'>{big}</status><x xmlns='{MUC_USER}'><item role='participant' affiliation='none'/></x></presence>"
@@ -293,7 +280,7 @@ fn megabyte_status_is_cut() {
 
 #[test]
 fn unknown_status_codes_are_kept_and_harmless() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&format!(
         "<presence from='{ROOM}/Carol'><x xmlns='{MUC_USER}'><item role='participant' affiliation='none'/><status code='0'/><status code='999'/><status code='65535'/></x></presence>"
     ));
@@ -322,7 +309,7 @@ fn unknown_status_codes_are_kept_and_harmless() {
 
 #[test]
 fn invalid_attributes_drop_the_presence_with_a_typed_error() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let bad = [
         "<status code='abc'/><item role='participant' affiliation='none'/>",
         "<status code='70000'/><item role='participant' affiliation='none'/>",
@@ -358,7 +345,7 @@ fn invalid_attributes_drop_the_presence_with_a_typed_error() {
 
 #[test]
 fn ten_thousand_status_codes_in_one_presence() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     // Everything but 110 (which would make the presence ours) and 303.
     let pool = [170, 301, 307, 321, 322, 332, 333, 999, 100, 201];
     let codes: String = (0..10_000)
@@ -384,7 +371,7 @@ fn ten_thousand_status_codes_in_one_presence() {
 
 #[test]
 fn our_303_without_a_nick_is_ignored() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let (_, logs) = logs::capture(|| {
         h.feed(&format!(
             "<presence from='{ROOM}/Alice' type='unavailable'><x xmlns='{MUC_USER}'><status code='303'/><status code='110'/></x></presence>"
@@ -399,7 +386,7 @@ fn our_303_without_a_nick_is_ignored() {
 
 #[test]
 fn invitations_from_non_rooms_are_ignored() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     for from in [
         "mallory@evil.example/laptop",
         "evil.example",
@@ -418,7 +405,7 @@ fn invitations_from_non_rooms_are_ignored() {
 
 #[test]
 fn thousands_of_invitations_keep_no_state() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.router
         .set_queue_limits(QueueLimits::default().with_max_events(Some(1_000)));
     for i in 0..5_000 {
@@ -484,7 +471,7 @@ fn forged_occupant_id_does_not_make_a_message_ours() {
     // The room does not advertise XEP-0421: an occupant-id on a message
     // from Bob, equal to nothing we know, must not make it ours; and one
     // on our own nick's message does not make it someone else's.
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let room_jid = ROOM.parse().unwrap();
     let t = h
         .router
@@ -520,7 +507,7 @@ fn forged_occupant_id_does_not_make_a_message_ours() {
 
 #[test]
 fn subject_and_body_is_a_message() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&format!(
         "<message from='{ROOM}/Bob' type='groupchat'><subject>not a topic</subject><body>hi</body></message>"
     ));
@@ -530,7 +517,7 @@ fn subject_and_body_is_a_message() {
 
 #[test]
 fn someone_elses_copy_of_our_body_is_not_our_reflection() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let room_jid = ROOM.parse().unwrap();
     let t = h
         .router
@@ -563,7 +550,7 @@ fn someone_elses_copy_of_our_body_is_not_our_reflection() {
 
 #[test]
 fn huge_nicks() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let nick = "n".repeat(1023);
     h.feed(&occupant_presence(&nick));
     assert_eq!(h.event_names(), ["Join"]);
@@ -595,7 +582,7 @@ fn deeply_nested_payload() {
     // xmpp-parsers to build and drop in a debug build (their recursion is
     // the limit outside our crates).
     let deep = nest(300);
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let ((), logs) = logs::capture(|| {
         assert!(h.feed(&format!(
             "<presence from='{ROOM}/Carol'><x xmlns='{MUC_USER}'><item role='participant' affiliation='none'/>{deep}</x></presence>"
@@ -635,7 +622,7 @@ fn deeply_nested_payload() {
 
 #[test]
 fn iq_answer_from_another_sender_is_not_ours() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     let room_jid = ROOM.parse().unwrap();
     let req = h.router.get_config(&room_jid, h.now);
     h.pump();
@@ -673,7 +660,7 @@ fn iq_answer_from_another_sender_is_not_ours() {
 
 #[test]
 fn subject_claiming_our_nick() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&format!(
         "<message from='{ROOM}/Alice' type='groupchat'><subject>I never said this</subject></message>"
     ));
@@ -693,7 +680,7 @@ fn subject_claiming_our_nick() {
 
 #[test]
 fn nick_change_onto_an_occupied_nick() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&occupant_presence("Carol"));
     h.take_events();
     h.feed(&format!(
@@ -714,7 +701,7 @@ fn nick_change_onto_an_occupied_nick() {
 
 #[test]
 fn odd_presence_types_and_the_bare_room_jid() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     for xml in [
         format!("<presence from='{ROOM}/Carol' type='subscribe'/>"),
         format!("<presence from='{ROOM}/Carol' type='probe'/>"),
@@ -730,7 +717,7 @@ fn odd_presence_types_and_the_bare_room_jid() {
 
 #[test]
 fn two_muc_user_payloads_use_the_first() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&format!(
         "<presence from='{ROOM}/Carol'><x xmlns='{MUC_USER}'><item role='visitor' affiliation='none'/></x><x xmlns='{MUC_USER}'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>"
     ));
@@ -742,7 +729,7 @@ fn two_muc_user_payloads_use_the_first() {
 
 #[test]
 fn ping_flood_with_nobody_polling_is_bounded() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.router
         .set_queue_limits(QueueLimits::default().with_max_transmits(Some(100)));
     let ((), logs) = logs::capture(|| {
@@ -775,7 +762,7 @@ fn ping_flood_with_nobody_polling_is_bounded() {
 
 #[test]
 fn unpolled_events_are_bounded() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     assert_eq!(h.router.queue_limits(), QueueLimits::default());
     let max = QueueLimits::default().max_events.unwrap();
     for i in 0..(max + 10) {
@@ -809,7 +796,7 @@ fn ghost_under_our_nick_leaves_with_an_event() {
     assert_eq!(h.event_names(), ["Join", "Leave", "Enter"]);
     assert_eq!(room(&h).occupant_count(), 1);
     // Live: the room moves us (110, no 303) onto Bob's nick.
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed(&format!(
         "<presence from='{ROOM}/Bob'><x xmlns='{MUC_USER}'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>"
     ));

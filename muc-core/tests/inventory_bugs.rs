@@ -17,24 +17,11 @@ use muc_core::{LeaveMode, RoomEvent, RoomState};
 
 const ROOM: &str = "room1@conference.localhost";
 
-fn live() -> Harness {
-    let mut h = Harness::with_own("alice@localhost/res-a");
-    h.join(ROOM, "Alice");
-    h.feed_all(&[
-        "<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>",
-        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>",
-        "<message from='room1@conference.localhost' type='groupchat'><subject/></message>",
-    ]);
-    h.take_events();
-    h.take_sent();
-    h
-}
-
 /// §19.1: one malformed presence (303 without item, an error presence with
 /// muc#user) must not stop the handling of later presences and messages.
 #[test]
 fn malformed_presences_do_not_stop_handling() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed("<presence from='room1@conference.localhost/Bob' type='unavailable'><x xmlns='http://jabber.org/protocol/muc#user'><status code='303'/></x></presence>");
     h.feed("<presence from='room1@conference.localhost/Bob' type='error'><x xmlns='http://jabber.org/protocol/muc#user'><item role='none'/></x><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
     h.feed("<presence from='room1@conference.localhost/Carol'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='none'/></x></presence>");
@@ -46,7 +33,7 @@ fn malformed_presences_do_not_stop_handling() {
 /// the exited state (and the router lets go of it).
 #[test]
 fn one_room_per_jid_and_exit_is_final() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.router.stream_lost(h.now);
     h.pump();
     assert_eq!(h.router.rooms().count(), 1);
@@ -79,7 +66,7 @@ fn one_room_per_jid_and_exit_is_final() {
 /// §19.6: when a Leave is reported, the occupant is no longer listed.
 #[test]
 fn leave_is_reported_after_removal() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.router.handle_stanza(stanza("<presence from='room1@conference.localhost/Bob' type='unavailable'><x xmlns='http://jabber.org/protocol/muc#user'><item role='none' affiliation='member'/></x></presence>"), h.now);
     let room = h.router.room(&ROOM.parse().unwrap()).unwrap();
     assert!(
@@ -93,7 +80,7 @@ fn leave_is_reported_after_removal() {
 /// §19.8: the room's own subject has no occupant (not a made-up one).
 #[test]
 fn subject_from_the_room_has_no_occupant() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed("<message from='room1@conference.localhost' type='groupchat'><subject>set by the service</subject></message>");
     match &h.room_events()[..] {
         [
@@ -110,7 +97,7 @@ fn subject_from_the_room_has_no_occupant() {
 /// §19.9: an itemless leave keeps the affiliation and reports no change.
 #[test]
 fn itemless_leave_is_only_a_leave() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     h.feed("<presence from='room1@conference.localhost/Bob' type='unavailable'/>");
     match &h.room_events()[..] {
         [
@@ -133,7 +120,7 @@ fn itemless_leave_is_only_a_leave() {
 /// rooms are given back to the application, not swallowed.
 #[test]
 fn foreign_presences_are_given_back() {
-    let mut h = live();
+    let mut h = alice_live_with_bob();
     assert!(h.feed("<presence from='friend@example.org/x' type='error'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>").is_some());
     assert!(h.feed("<presence from='other@conference.localhost/Eve'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='none'/></x></presence>").is_some());
     assert!(

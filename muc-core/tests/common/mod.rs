@@ -13,6 +13,22 @@ pub mod logs;
 
 pub const ME: &str = "hag66@shakespeare.lit/pda";
 
+/// alice (owner, moderator) live in room1@conference.localhost as Alice,
+/// with Bob (member, participant) there before her and the subject
+/// received; everything drained.
+pub fn alice_live_with_bob() -> Harness {
+    let mut h = Harness::with_own("alice@localhost/res-a");
+    h.join("room1@conference.localhost", "Alice");
+    h.feed_all(&[
+        "<presence from='room1@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant' affiliation='member'/></x></presence>",
+        "<presence from='room1@conference.localhost/Alice'><x xmlns='http://jabber.org/protocol/muc#user'><item role='moderator' affiliation='owner'/><status code='110'/></x></presence>",
+        "<message from='room1@conference.localhost' type='groupchat'><subject/></message>",
+    ]);
+    h.take_events();
+    h.take_sent();
+    h
+}
+
 pub struct Harness {
     pub router: Router,
     pub now: Instant,
