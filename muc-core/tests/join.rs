@@ -343,6 +343,71 @@ fn join_while_offline_waits_for_the_stream() {
 }
 
 #[test]
+fn join_while_offline_gives_up_at_its_timeout() {
+    let mut h = Harness::offline();
+    let room: jid::BareJid = "coven@chat.shakespeare.lit".parse().unwrap();
+    h.router
+        .join(
+            room.clone(),
+            "thirdwitch",
+            JoinOptions::default()
+                .discover(false)
+                .timeout(Duration::from_secs(5)),
+            h.now,
+        )
+        .unwrap();
+    h.pump();
+    assert_eq!(
+        h.router.poll_timeout(),
+        Some(h.now + Duration::from_secs(5))
+    );
+    h.run_for(Duration::from_secs(4));
+    assert!(h.room_events().is_empty());
+    h.run_for(Duration::from_secs(2));
+    assert!(matches!(
+        &h.room_events()[..],
+        [RoomEvent::JoinFailed {
+            error: JoinError::TimedOut
+        }]
+    ));
+    assert!(h.router.room(&room).is_none());
+    h.router.stream_established(ME.parse().unwrap(), h.now);
+    h.pump();
+    let sent = h.take_sent();
+    assert!(
+        sent.is_empty(),
+        "no join and no leave for a join given up: {sent:?}"
+    );
+}
+
+#[test]
+fn a_deferred_join_gets_its_whole_timeout_once_the_stream_is_up() {
+    let mut h = Harness::offline();
+    h.router
+        .join(
+            "coven@chat.shakespeare.lit".parse().unwrap(),
+            "thirdwitch",
+            JoinOptions::default()
+                .discover(false)
+                .timeout(Duration::from_secs(5)),
+            h.now,
+        )
+        .unwrap();
+    h.run_for(Duration::from_secs(4));
+    h.router.stream_established(ME.parse().unwrap(), h.now);
+    h.pump();
+    h.run_for(Duration::from_secs(4));
+    assert!(h.room_events().is_empty(), "the deadline starts again");
+    h.run_for(Duration::from_secs(2));
+    assert!(matches!(
+        &h.room_events()[..],
+        [RoomEvent::JoinFailed {
+            error: JoinError::TimedOut
+        }]
+    ));
+}
+
+#[test]
 fn second_join_and_non_room_jid_are_errors() {
     let mut h = Harness::new();
     h.join("coven@chat.shakespeare.lit", "thirdwitch");

@@ -26,9 +26,18 @@ impl Room {
         self.send_join(history, now);
     }
 
+    /// The first join waits for a stream: the join's timeout bounds that
+    /// wait too (it fails with [`JoinError::TimedOut`]), and starts again
+    /// when the join presence goes out.
+    pub(crate) fn defer_join(&mut self, now: Instant) {
+        self.join_deadline = Some(now + self.options.timeout);
+        self.join_sent = false;
+    }
+
     pub(super) fn send_join(&mut self, history: Option<History>, now: Instant) {
         self.state = RoomState::Joining;
         self.join_deadline = Some(now + self.options.timeout);
+        self.join_sent = true;
         if self.options.discover {
             let id = self.ids.next();
             let (iq, _) =
@@ -206,9 +215,12 @@ impl Room {
         if self.join_deadline.is_some_and(|d| d <= now) {
             self.join_deadline = None;
             if self.state == RoomState::Joining {
-                // Do not leave a ghost behind if the room answers late.
-                let leave = Presence::unavailable().with_to(self.occupant_jid());
-                self.push_transmit(Stanza::Presence(leave));
+                // Do not leave a ghost behind if the room answers late
+                // (a join that never went out has nothing to undo).
+                if self.join_sent {
+                    let leave = Presence::unavailable().with_to(self.occupant_jid());
+                    self.push_transmit(Stanza::Presence(leave));
+                }
                 if self.entered_once && self.options.autorejoin {
                     // A rejoin that got no answer: try again later.
                     self.state = RoomState::Suspended;

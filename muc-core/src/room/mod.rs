@@ -116,6 +116,8 @@ pub struct Room {
     dedup: Dedup,
     selfping: Option<SelfPing>,
     join_deadline: Option<Instant>,
+    /// The join presence went out (a deferred first join has not).
+    join_sent: bool,
     entered_once: bool,
     /// Occupants before a suspension, to tell who came back.
     before_resume: Option<crate::occupants::Departed>,
@@ -162,6 +164,7 @@ impl Room {
             dedup: Dedup::new(512),
             selfping: None,
             join_deadline: None,
+            join_sent: false,
             entered_once: false,
             before_resume: None,
             ids: IdGenerator::new(seed),

@@ -18,7 +18,8 @@ use super::Router;
 impl Router {
     // ----- joining and leaving -----
 
-    /// Joins `room` as `nick`. If the stream is down the join waits for it.
+    /// Joins `room` as `nick`. If the stream is down the join waits for it,
+    /// at most the join's timeout.
     /// The outcome comes as [`RoomEvent::Enter`](crate::RoomEvent::Enter) or [`RoomEvent::JoinFailed`](crate::RoomEvent::JoinFailed).
     pub fn join(
         &mut self,
@@ -43,6 +44,8 @@ impl Router {
         }
         if self.online {
             r.start_join(now);
+        } else {
+            r.defer_join(now);
         }
         let key: Box<str> = room.as_str().into();
         self.rooms.insert(key.clone(), r);
