@@ -35,7 +35,7 @@ pub struct Entered {
 /// Completes when the join succeeded ([`Entered`]) or failed
 /// ([`Error::Join`], with the room's stanza error if it refused).
 ///
-/// The driver bounds the wait: [`JoinOptions::timeout`](crate::JoinOptions)
+/// muc-core bounds the wait: [`JoinOptions::timeout`](crate::JoinOptions)
 /// for the stream to come up if it is down, then again for the room to
 /// answer. As a last resort the future itself gives up after twice that
 /// plus five seconds. Dropping the future does not cancel the join; use

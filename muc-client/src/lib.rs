@@ -66,9 +66,10 @@
 //! step's events and only then completes futures: when
 //! [`leave_and_wait`](Room::leave_and_wait) returns, [`joined`](Room::joined)
 //! is already false and the [`RoomEvent::Exit`] is in the stream. Handles
-//! never block on the driver for a getter. Every wait has a deadline (muc-core's, or
-//! [`JoinOptions::timeout`]), so nothing hangs, not even on tokio-xmpp's
-//! silent reconnects.
+//! never block on the driver for a getter. Every wait has a deadline
+//! (muc-core's: the request timeout, [`JoinOptions::timeout`] also while
+//! the stream is down), so nothing hangs, not even on tokio-xmpp's silent
+//! reconnects.
 //!
 //! Events are never dropped; a slow reader makes the driver stop reading
 //! the transport until it catches up (see [`events`] for the details and

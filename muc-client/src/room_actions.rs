@@ -171,7 +171,7 @@ impl Room {
         timeout: Option<Duration>,
     ) -> Result<MessageTracker> {
         let (tx, rx) = oneshot::channel();
-        self.service.command(Command::Track {
+        self.service.send(Command::Track {
             room: self.shared().clone(),
             message: Box::new(content.into().into_message()),
             timeout,

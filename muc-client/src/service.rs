@@ -294,7 +294,8 @@ impl Service {
 
     // ----- plumbing for the handles -----
 
-    fn send(&self, cmd: Command) -> Result<()> {
+    /// Hands a command to the driver.
+    pub(crate) fn send(&self, cmd: Command) -> Result<()> {
         self.inner.commands.send(cmd).map_err(|_| Error::Closed)
     }
 
@@ -350,10 +351,6 @@ impl Service {
             call: Box::new(call),
             reply: None,
         })
-    }
-
-    pub(crate) fn command(&self, cmd: Command) -> Result<()> {
-        self.send(cmd)
     }
 
     /// Sends any stanza on the service's stream (in order with the MUC

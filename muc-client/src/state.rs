@@ -16,7 +16,7 @@ use jid::BareJid;
 use muc_core::muc_xso::forms::{RoomFeatures, RoomInfo};
 use muc_core::{
     Capabilities, JoinOptions, OccupantKey, OccupantRef, Password, RequestId, Response, RoomEvent,
-    RoomState, Router, Subject, TrackerId, UsageError,
+    RoomState, Router, Subject, UsageError,
 };
 use tokio::sync::{Notify, oneshot, watch};
 use xmpp_parsers::message::Message;
@@ -379,6 +379,3 @@ pub(crate) enum Command {
 
 /// The sending side of a tracker, kept by the driver.
 pub(crate) type TrackerSender = watch::Sender<muc_core::TrackerState>;
-
-/// The key of a tracker in the driver.
-pub(crate) type TrackerKey = TrackerId;

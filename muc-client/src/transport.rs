@@ -113,7 +113,7 @@ impl std::fmt::Debug for ChannelTransport {
 
 /// How many inbound events a channel transport buffers before its far side
 /// waits.
-pub(crate) const INBOUND_DEPTH: usize = 64;
+const INBOUND_DEPTH: usize = 64;
 
 impl ChannelTransport {
     /// A transport and its far side. `close_wait`: how long `close` waits

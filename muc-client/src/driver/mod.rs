@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use jid::BareJid;
-use muc_core::{RequestId, Response, Router, RouterConfig, TrackerState};
+use muc_core::{RequestId, Response, Router, RouterConfig, TrackerId, TrackerState};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::stanza::Stanza;
@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::events::{ServiceEvent, ServiceEvents, Subscribers};
 use crate::join::Entered;
 use crate::service::ServiceOptions;
-use crate::state::{Command, Registry, RoomShared, Target, TrackerKey, TrackerSender, Waiters};
+use crate::state::{Command, Registry, RoomShared, Target, TrackerSender, Waiters};
 use crate::transport::{Receipt, Transport, TransportEvent};
 
 mod publish;
@@ -42,8 +42,6 @@ struct Entry {
     /// occupant list or subject.
     deltas: Vec<crate::state::Delta>,
     join_reply: Option<oneshot::Sender<Result<Entered, Error>>>,
-    /// A join made while offline gives up waiting for the stream here.
-    stream_deadline: Option<Instant>,
 }
 
 /// The pieces the driver shares with the handles.
@@ -68,7 +66,7 @@ pub(crate) struct Driver<T: Transport> {
     requests: HashMap<RequestId, oneshot::Sender<Result<Response, Error>>>,
     /// Requests the driver made itself (leaving on close).
     internal: HashSet<RequestId>,
-    trackers: HashMap<TrackerKey, TrackerSender>,
+    trackers: HashMap<TrackerId, TrackerSender>,
     dirty: HashSet<BareJid>,
     all_dirty: bool,
     outbox: Vec<Outgoing>,
@@ -190,11 +188,6 @@ impl<T: Transport> Driver<T> {
         }
     }
 
-    fn next_deadline(&self) -> Option<Instant> {
-        let streams = self.rooms.values().filter_map(|e| e.stream_deadline);
-        self.router.poll_timeout().into_iter().chain(streams).min()
-    }
-
     pub(crate) async fn run(mut self) {
         loop {
             self.drop_unclaimed(Instant::now());
@@ -209,7 +202,8 @@ impl<T: Transport> Driver<T> {
                 .into_iter()
                 .map(|(_, t)| t + self.options.stall_after);
             let deadline = self
-                .next_deadline()
+                .router
+                .poll_timeout()
                 .into_iter()
                 .chain(stall)
                 .chain(unclaimed)
@@ -321,20 +315,17 @@ impl<T: Transport> Driver<T> {
                 reply,
             } => {
                 let jid = room.jid.clone();
-                let timeout = options.timeout;
                 if let Some(wall) = wall_now() {
                     self.router.set_wall_clock(now, wall);
                 }
                 match self.router.join(jid.clone(), &nick, options, now) {
                     Ok(()) => {
-                        let stream_deadline = (!self.router.is_online()).then(|| now + timeout);
                         self.rooms.insert(
                             jid.clone(),
                             Entry {
                                 shared: room,
                                 deltas: Vec::new(),
                                 join_reply: Some(reply),
-                                stream_deadline,
                             },
                         );
                         self.mark(Some(&jid));
@@ -430,9 +421,6 @@ impl<T: Transport> Driver<T> {
                     self.router.send_raw(Stanza::Presence(presence));
                 }
                 self.router.stream_established(jid.clone(), now);
-                for e in self.rooms.values_mut() {
-                    e.stream_deadline = None;
-                }
                 self.links.online.send_replace(Some(jid.clone()));
                 self.outbox
                     .push(Outgoing::Service(ServiceEvent::Online(jid)));
@@ -480,25 +468,6 @@ impl<T: Transport> Driver<T> {
     fn timeouts(&mut self, now: Instant) {
         self.router.handle_timeout(now);
         self.all_dirty = true;
-        // Joins made while offline that waited too long for the stream.
-        let expired: Vec<BareJid> = self
-            .rooms
-            .iter()
-            .filter(|(_, e)| e.stream_deadline.is_some_and(|d| d <= now))
-            .map(|(j, _)| j.clone())
-            .collect();
-        for jid in expired {
-            if let Some(e) = self.rooms.get_mut(&jid) {
-                e.stream_deadline = None;
-                if let Some(reply) = e.join_reply.take() {
-                    let error = Error::Join(muc_core::JoinError::TimedOut);
-                    self.completions.push(Completion::Join(reply, Err(error)));
-                }
-            }
-            if let Ok(id) = self.router.leave(&jid, None, now) {
-                self.internal.insert(id);
-            }
-        }
     }
 
     // ----- closing -----
