@@ -135,3 +135,24 @@ fn fast_presence_path_rejects_reserved_namespace_names() {
         assert!(decoder.decode_fast(stanza.as_bytes()).is_err(), "{ns}");
     }
 }
+
+/// Found by the `wire_presence` smoke run in CI: `to=''` on a fresh
+/// decoder matched the empty "last validated `to`" it started with, so the
+/// fast path accepted an empty address that is not a JID, which the general
+/// path rejects. The decoder now starts with no validated `to`.
+#[test]
+fn fast_presence_path_rejects_an_empty_to_on_a_fresh_decoder() {
+    use muc_core::wire::PresenceDecoder;
+    let stanza = b"<presence to='' from='roomaffi5@con65257930'/>";
+    let mut decoder = PresenceDecoder::new();
+    assert!(decoder.decode_general(stanza).is_err(), "'' is not a JID");
+    assert!(
+        decoder.decode_fast(stanza).is_err(),
+        "the fast path must hand it over"
+    );
+    assert!(decoder.decode(stanza).is_err());
+    // A valid `to` is still remembered and the stanza decoded.
+    let ok = b"<presence to='alice@localhost/res' from='room1@conference.localhost/Bob'/>";
+    assert!(decoder.decode_fast(ok).is_ok());
+    assert!(decoder.decode_fast(ok).is_ok());
+}

@@ -55,8 +55,9 @@ pub(super) const OCCUPANT_ID_NS: &str = xmpp_parsers::ns::OID;
 /// not on every stanza.
 #[derive(Debug, Default, Clone)]
 pub struct PresenceDecoder {
-    /// The last `to` that parsed as a JID.
-    to: String,
+    /// The last `to` that parsed as a JID (none yet: an empty `to` is not
+    /// one).
+    to: Option<String>,
 }
 
 /// Why a stanza could not be decoded. These are the general path's errors:

@@ -139,7 +139,7 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 
-    pub(super) fn presence(&mut self, to_cache: &mut String) -> Fast<IncomingPresence> {
+    pub(super) fn presence(&mut self, to_cache: &mut Option<String>) -> Fast<IncomingPresence> {
         let tag = match self.next()? {
             Event::Start(e) => Tag::of(&e, false, self.input)?,
             Event::Empty(e) => Tag::of(&e, true, self.input)?,
@@ -157,11 +157,11 @@ impl<'a> Parser<'_, 'a> {
             match k {
                 "from" => from = Some(v),
                 "to" => {
-                    if *v != **to_cache {
+                    if to_cache.as_deref() != Some(&*v) {
                         if Jid::new(&v).is_err() {
                             return bail("invalid 'to'");
                         }
-                        *to_cache = v.into_owned();
+                        *to_cache = Some(v.into_owned());
                     }
                 }
                 "id" => id = Some(v.into_owned()),
