@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# CI smoke run of the fuzz targets: builds them, runs each for a short while
-# on its seed corpus, and fails on any crash (a panic, a broken invariant, a
-# timeout or running out of memory). The long runs are described in README.md.
+# CI smoke run of the fuzz targets: builds them, runs each for a fixed
+# number of inputs on its seed corpus, and fails on any crash (a panic, a
+# broken invariant, a timeout or running out of memory). The long runs are
+# described in README.md.
 #
-#   fuzz/smoke.sh            # every target, FUZZ_SMOKE_SECS (default 20) each
+#   fuzz/smoke.sh   # every target: FUZZ_SMOKE_RUNS (default 150000) inputs,
+#                   # at most FUZZ_SMOKE_SECS (default 60) seconds each
+#
+# The runs are deterministic: libFuzzer starts from FUZZ_SMOKE_SEED
+# (default 1), so CI tries the same inputs every time and a red run is a
+# regression, not luck. FUZZ_SMOKE_SEED=0 lets libFuzzer pick a seed
+# (exploration: what it finds goes to muc-core/tests/fuzz_regressions.rs
+# and corpus/<target>/seed-regression-*).
 #
 # Needs cargo-fuzz (installed here if missing) and nightly compiler flags,
 # which RUSTC_BOOTSTRAP=1 unlocks on the stable toolchain.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-secs="${FUZZ_SMOKE_SECS:-20}"
+runs="${FUZZ_SMOKE_RUNS:-150000}"
+secs="${FUZZ_SMOKE_SECS:-60}"
+seed="${FUZZ_SMOKE_SEED:-1}"
 # release (default): a 3-5 minute build, fast runs; dev: a 1.5 minute build,
 # runs about 30 times slower.
 case "${FUZZ_SMOKE_BUILD:-release}" in
@@ -39,11 +49,11 @@ for target in $(cargo fuzz list); do
     scratch="$(mktemp -d)"
     log="$scratch/log"
     if cargo fuzz run "${mode[@]}" --sanitizer none "$target" "$scratch" "corpus/$target" -- \
-        -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        -seed="$seed" -runs="$runs" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1; then
-        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         cov=$(grep -E '^#[0-9]+.*(DONE|cov:)' "$log" | tail -n 1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)
-        echo "fuzz smoke: $target ok (${runs:-?} runs in ${secs} s; ${cov:-no coverage line})"
+        echo "fuzz smoke: $target ok (${done_runs:-?} runs, seed $seed; ${cov:-no coverage line})"
     else
         echo "fuzz smoke: $target FAILED; the end of its log:"
         tail -n 60 "$log"
