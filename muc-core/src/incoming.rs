@@ -32,8 +32,9 @@ pub struct IncomingPresence {
     pub user: Option<UserExt>,
     /// The XEP-0421 occupant id the room stamped, if any.
     pub occupant_id: Option<String>,
-    /// The `<error/>` of a presence of type error.
-    pub error: Option<StanzaError>,
+    /// The `<error/>` of a presence of type error (boxed: it is rare and
+    /// large, and a presence is moved on every step of the way).
+    pub error: Option<Box<StanzaError>>,
 }
 
 /// Why a stanza could not be turned into the room logic's input.
@@ -75,7 +76,7 @@ impl IncomingPresence {
             } else if payload.is("occupant-id", OID) {
                 occupant_id = OccupantId::try_from(payload).ok().map(|o| o.id);
             } else if payload.is("error", CLIENT_NS) {
-                error = StanzaError::try_from(payload).ok();
+                error = StanzaError::try_from(payload).ok().map(Box::new);
             }
         }
         Ok(IncomingPresence {
@@ -141,7 +142,7 @@ impl IncomingPresence {
                     p.occupant_id = child.attr("id").map(str::to_owned);
                 }
                 ("error", CLIENT_NS) => {
-                    p.error = StanzaError::try_from(child.clone()).ok();
+                    p.error = StanzaError::try_from(child.clone()).ok().map(Box::new);
                 }
                 _ => {}
             }

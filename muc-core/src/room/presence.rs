@@ -192,7 +192,7 @@ impl Room {
                     _ => false,
                 };
                 if self_code || (ours_by_jid && nick.as_str() == self.nick.as_str()) {
-                    self.enter(nick.to_owned(), parts, now);
+                    self.enter(nick.to_owned(), &mut parts, now);
                 } else if self
                     .me
                     .as_ref()
@@ -204,7 +204,7 @@ impl Room {
                     // it as someone else would show our nick twice.
                     tracing::debug!(room = %self.jid, %nick, "presence for our own nick during the rejoin, without 110; not listed");
                 } else {
-                    self.occupant_presence(nick, parts);
+                    self.occupant_presence(nick, &mut parts);
                 }
             }
             RoomState::History | RoomState::Live => {
@@ -213,9 +213,9 @@ impl Room {
                     .as_ref()
                     .is_some_and(|m| m.nick.as_str() == nick.as_str());
                 if is_me || self_code {
-                    self.self_presence(nick.to_owned(), parts);
+                    self.self_presence(nick.to_owned(), &mut parts);
                 } else {
-                    self.occupant_presence(nick, parts);
+                    self.occupant_presence(nick, &mut parts);
                 }
             }
             RoomState::Suspended | RoomState::Exited => {}
@@ -223,7 +223,7 @@ impl Room {
     }
 
     fn error_presence(&mut self, p: IncomingPresence, nick: &ResourcePart) {
-        let error = ServerError::or_undefined(p.error);
+        let error = ServerError::or_undefined(p.error.map(|e| *e));
         match self.state {
             RoomState::Joining if !self.entered_once => {
                 self.fail_join(JoinError::Refused(error));
@@ -249,7 +249,7 @@ impl Room {
         }
     }
 
-    fn enter(&mut self, nick: ResourcePart, mut parts: Parts, now: Instant) {
+    fn enter(&mut self, nick: ResourcePart, parts: &mut Parts, now: Instant) {
         if parts.unavailable {
             let mode = parts.leave_mode();
             let reason = parts.cause().reason;
@@ -268,7 +268,7 @@ impl Room {
         };
         me.nick = nick.clone();
         me.available = true;
-        apply(&mut me, &mut parts, trust);
+        apply(&mut me, parts, trust);
         // A presence for our nick seen earlier was another session of ours:
         // it was announced, so it leaves.
         self.drop_ghost(nick.as_str());
@@ -288,21 +288,21 @@ impl Room {
             }
             self.events.push_back(RoomEvent::Resumed {
                 occupant: me,
-                status: parts.status,
+                status: std::mem::take(&mut parts.status),
             });
         } else {
             let created = parts.has(StatusCode::ROOM_CREATED);
             let nick_assigned = parts.has(StatusCode::NICK_ASSIGNED) || requested != self.nick;
             self.events.push_back(RoomEvent::Enter {
                 occupant: me,
-                status: parts.status,
+                status: std::mem::take(&mut parts.status),
                 created,
                 nick_assigned,
             });
         }
     }
 
-    fn self_presence(&mut self, nick: ResourcePart, mut parts: Parts) {
+    fn self_presence(&mut self, nick: ResourcePart, parts: &mut Parts) {
         let Some(mut me) = self.me.take() else {
             return;
         };
@@ -324,7 +324,7 @@ impl Room {
             self.rename_me(&mut me, nick);
         }
         let trust = self.trusts_occupant_id();
-        let ch = apply(edit(&mut me), &mut parts, trust);
+        let ch = apply(edit(&mut me), parts, trust);
         let cause = parts.cause();
         self.me = Some(me.clone());
         self.emit_changes(&me, ch, cause);
@@ -367,7 +367,7 @@ impl Room {
         }
     }
 
-    fn exit(&mut self, mut me: OccupantRef, mut parts: Parts) {
+    fn exit(&mut self, mut me: OccupantRef, parts: &mut Parts) {
         let mode = parts.leave_mode();
         let cause = parts.cause();
         {
@@ -394,7 +394,7 @@ impl Room {
             occupant: Some(me),
             cause,
             destroyed,
-            status: parts.status,
+            status: std::mem::take(&mut parts.status),
         });
         if let Some(r) = self.pending_leave.take() {
             self.completed.push_back((r.id, Ok(Response::Left)));
@@ -402,7 +402,7 @@ impl Room {
         self.fail_pending(RequestError::Invalid("left the room".into()));
     }
 
-    fn occupant_presence(&mut self, nick: &ResourceRef, mut parts: Parts) {
+    fn occupant_presence(&mut self, nick: &ResourceRef, parts: &mut Parts) {
         let trust = self.trusts_occupant_id();
         if parts.unavailable {
             if parts.has(StatusCode::NICK_CHANGED) {
@@ -416,7 +416,7 @@ impl Room {
                 return;
             };
             let mode = parts.leave_mode();
-            let ch = apply(edit(&mut o), &mut parts, trust);
+            let ch = apply(edit(&mut o), parts, trust);
             mark_gone(edit(&mut o));
             let cause = parts.cause();
             // The role goes with the leave; an affiliation change (a ban,
@@ -427,12 +427,12 @@ impl Room {
                 occupant: o,
                 mode,
                 cause,
-                status: parts.status,
+                status: std::mem::take(&mut parts.status),
             });
             return;
         }
         if let Some(existing) = self.occupants.get_mut(nick.as_str()) {
-            let ch = apply(edit(existing), &mut parts, trust);
+            let ch = apply(edit(existing), parts, trust);
             let o = existing.clone();
             let cause = parts.cause();
             self.emit_changes(&o, ch, cause);
@@ -465,14 +465,14 @@ impl Room {
         match returning {
             Some(mut o) => {
                 edit(&mut o).available = true;
-                let ch = apply(edit(&mut o), &mut parts, trust);
+                let ch = apply(edit(&mut o), parts, trust);
                 self.occupants.insert(o.clone());
                 let cause = parts.cause();
                 self.emit_changes(&o, ch, cause);
             }
             None => {
                 let mut o = self.new_occupant(nick.to_owned(), false);
-                apply(&mut o, &mut parts, trust);
+                apply(&mut o, parts, trust);
                 let o = Arc::new(o);
                 self.occupants.insert(o.clone());
                 self.events.push_back(RoomEvent::Join { occupant: o });
@@ -480,19 +480,19 @@ impl Room {
         }
     }
 
-    fn rename_occupant(&mut self, old: &ResourceRef, new: ResourcePart, mut parts: Parts) {
+    fn rename_occupant(&mut self, old: &ResourceRef, new: ResourcePart, parts: &mut Parts) {
         let Some(mut o) = self.occupants.remove(old.as_str()) else {
             tracing::debug!(room = %self.jid, nick = %old, "nick change of an unknown occupant; ignored");
             return;
         };
         let trust = self.trusts_occupant_id();
         // The 303 presence is unavailable: it renames, nothing else.
-        let _ = apply(edit(&mut o), &mut parts, trust);
+        let _ = apply(edit(&mut o), parts, trust);
         if self.me.as_ref().is_some_and(|me| me.nick == new) {
             // Our nick cannot be another occupant's: the room is broken or
             // lying. The old nick is gone, so that occupant left.
             tracing::warn!(room = %self.jid, nick = %old, %new, "nick change onto our own nick; taken as a leave");
-            self.announce_gone(o, parts.status);
+            self.announce_gone(o, std::mem::take(&mut parts.status));
             return;
         }
         edit(&mut o).nick = new.clone();
