@@ -105,6 +105,15 @@ async fn presence_from(client: &mut Client, from: &FullJid) -> BTreeSet<String> 
                 Some(Event::Stanza(Stanza::Presence(p))) if p.from.as_ref() == Some(&wanted) => {
                     return status_codes(&p);
                 }
+                // tokio-xmpp reconnects on its own and the new session is in
+                // no room: say so instead of timing out (this test once
+                // missed a presence under heavy load, cause unknown).
+                Some(Event::Disconnected(e)) => {
+                    panic!("the stream dropped while waiting for {from}: {e}")
+                }
+                Some(Event::Online { bound_jid, .. }) => {
+                    panic!("reconnected as {bound_jid} while waiting for {from}")
+                }
                 Some(_) => continue,
                 None => panic!("the client stream ended while waiting for {from}"),
             }
