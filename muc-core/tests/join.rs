@@ -342,8 +342,9 @@ fn join_while_offline_waits_for_the_stream() {
     assert!(matches!(&sent[..], [Stanza::Presence(_)]), "{sent:?}");
 }
 
-#[test]
-fn join_while_offline_gives_up_at_its_timeout() {
+/// An offline harness with a join to coven@chat.shakespeare.lit waiting
+/// for the stream, its timeout 5 s.
+fn offline_join_with_5s_timeout() -> (Harness, jid::BareJid) {
     let mut h = Harness::offline();
     let room: jid::BareJid = "coven@chat.shakespeare.lit".parse().unwrap();
     h.router
@@ -356,6 +357,26 @@ fn join_while_offline_gives_up_at_its_timeout() {
             h.now,
         )
         .unwrap();
+    (h, room)
+}
+
+/// The only event so far is a join that timed out.
+fn assert_join_timed_out(h: &mut Harness) {
+    let events = h.room_events();
+    assert!(
+        matches!(
+            &events[..],
+            [RoomEvent::JoinFailed {
+                error: JoinError::TimedOut
+            }]
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn join_while_offline_gives_up_at_its_timeout() {
+    let (mut h, room) = offline_join_with_5s_timeout();
     h.pump();
     assert_eq!(
         h.router.poll_timeout(),
@@ -364,12 +385,7 @@ fn join_while_offline_gives_up_at_its_timeout() {
     h.run_for(Duration::from_secs(4));
     assert!(h.room_events().is_empty());
     h.run_for(Duration::from_secs(2));
-    assert!(matches!(
-        &h.room_events()[..],
-        [RoomEvent::JoinFailed {
-            error: JoinError::TimedOut
-        }]
-    ));
+    assert_join_timed_out(&mut h);
     assert!(h.router.room(&room).is_none());
     h.router.stream_established(ME.parse().unwrap(), h.now);
     h.pump();
@@ -382,29 +398,14 @@ fn join_while_offline_gives_up_at_its_timeout() {
 
 #[test]
 fn a_deferred_join_gets_its_whole_timeout_once_the_stream_is_up() {
-    let mut h = Harness::offline();
-    h.router
-        .join(
-            "coven@chat.shakespeare.lit".parse().unwrap(),
-            "thirdwitch",
-            JoinOptions::default()
-                .discover(false)
-                .timeout(Duration::from_secs(5)),
-            h.now,
-        )
-        .unwrap();
+    let (mut h, _) = offline_join_with_5s_timeout();
     h.run_for(Duration::from_secs(4));
     h.router.stream_established(ME.parse().unwrap(), h.now);
     h.pump();
     h.run_for(Duration::from_secs(4));
     assert!(h.room_events().is_empty(), "the deadline starts again");
     h.run_for(Duration::from_secs(2));
-    assert!(matches!(
-        &h.room_events()[..],
-        [RoomEvent::JoinFailed {
-            error: JoinError::TimedOut
-        }]
-    ));
+    assert_join_timed_out(&mut h);
 }
 
 #[test]
