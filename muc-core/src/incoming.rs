@@ -1,7 +1,5 @@
 //! Inbound stanzas as the room logic sees them: MUC payloads decoded.
 
-use std::collections::BTreeMap;
-
 use jid::Jid;
 use muc_xso::{Payload, UserExt};
 use xmpp_parsers::message::Lang;
@@ -26,8 +24,10 @@ pub struct IncomingPresence {
     pub type_: PresenceType,
     /// `<show/>`.
     pub show: Option<Show>,
-    /// `<status/>` texts by language.
-    pub statuses: BTreeMap<Lang, String>,
+    /// `<status/>` texts by language, sorted by language, one per
+    /// language (as xmpp-parsers' map, but a vector: nothing to allocate
+    /// when there is none, one small allocation when there is one).
+    pub statuses: Vec<(Lang, String)>,
     /// The `muc#user` payload.
     pub user: Option<UserExt>,
     /// The XEP-0421 occupant id the room stamped, if any.
@@ -49,6 +49,21 @@ pub enum InputError {
     /// The element is not a presence, or its addressing is invalid.
     #[error("not a valid presence: {0}")]
     Stanza(String),
+}
+
+/// Sets the status text of `lang` in a list sorted by language; says
+/// whether it replaced one (a second `<status/>` in the same language).
+pub(crate) fn set_status(statuses: &mut Vec<(Lang, String)>, lang: Lang, text: String) -> bool {
+    match statuses.binary_search_by(|(l, _)| l.cmp(&lang)) {
+        Ok(i) => {
+            statuses[i].1 = text;
+            true
+        }
+        Err(i) => {
+            statuses.insert(i, (lang, text));
+            false
+        }
+    }
 }
 
 /// The namespace of the `xml:` prefix (`xml:lang`).
@@ -84,7 +99,7 @@ impl IncomingPresence {
             id: presence.id,
             type_: presence.type_,
             show: presence.show,
-            statuses: presence.statuses,
+            statuses: presence.statuses.into_iter().collect(),
             user,
             occupant_id,
             error,
@@ -118,7 +133,7 @@ impl IncomingPresence {
             id: el.attr("id").map(str::to_owned),
             type_,
             show: None,
-            statuses: BTreeMap::new(),
+            statuses: Vec::new(),
             user: None,
             occupant_id: None,
             error: None,
@@ -133,7 +148,7 @@ impl IncomingPresence {
                 }
                 ("status", CLIENT_NS) => {
                     let lang = xml_lang(child).unwrap_or(own_lang);
-                    p.statuses.insert(Lang(lang.to_owned()), child.text());
+                    set_status(&mut p.statuses, Lang(lang.to_owned()), child.text());
                 }
                 ("x", muc_xso::ns::MUC_USER) if p.user.is_none() => {
                     p.user = Some(UserExt::decode_ref(child)?);

@@ -273,7 +273,7 @@ fn megabyte_status_is_cut() {
     // Unlimited when asked for.
     let (mut r, now) = bare_room(JoinOptions::default().limits(RoomLimits::unlimited()));
     let mut p = participant("Dave");
-    p.statuses.insert(Default::default(), big.clone());
+    p.statuses.push((Default::default(), big.clone()));
     r.handle_presence(p, now);
     assert_eq!(r.occupant("Dave").unwrap().statuses()[0].1.len(), 1 << 20);
 }

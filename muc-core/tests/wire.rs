@@ -116,7 +116,10 @@ fn status_texts_inherit_the_language_of_the_presence() {
         .decode_fast(b"<presence from='r@s/n' xml:lang='en'><status>hi</status></presence>")
         .unwrap();
     assert_eq!(
-        p.statuses.keys().map(|l| l.as_str()).collect::<Vec<_>>(),
+        p.statuses
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>(),
         ["en"]
     );
 }

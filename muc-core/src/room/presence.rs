@@ -49,7 +49,7 @@ impl Parts {
         let parts = Parts {
             unavailable,
             show: p.show,
-            statuses: p.statuses.into_iter().collect(),
+            statuses: p.statuses,
             item,
             status,
             destroy,

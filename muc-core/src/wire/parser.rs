@@ -2,7 +2,6 @@
 //! read from the tags of [`super::lexer`].
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use jid::Jid;
 use muc_xso::{
@@ -25,7 +24,7 @@ pub(super) struct Body<'a> {
     /// The `xml:lang` of the presence, which its `<status/>`es inherit.
     pub(super) lang: Option<Cow<'a, str>>,
     pub(super) show: Option<Show>,
-    pub(super) statuses: BTreeMap<Lang, String>,
+    pub(super) statuses: Vec<(Lang, String)>,
     pub(super) priority: bool,
     pub(super) user: Option<UserExt>,
     pub(super) occupant_id: Option<String>,
@@ -244,7 +243,7 @@ impl<'a> Parser<'_, 'a> {
                         .into_owned(),
                 );
                 let text = self.text(&tag)?;
-                if body.statuses.insert(lang, text.into_owned()).is_some() {
+                if crate::incoming::set_status(&mut body.statuses, lang, text.into_owned()) {
                     return bail("two <status/> in one language");
                 }
             }
