@@ -12,8 +12,10 @@ use super::*;
 /// or a supplementary character.
 #[inline]
 pub(super) fn plain(s: &str) -> bool {
-    s.bytes()
-        .all(|b| (0x20..0xef).contains(&b) && b != b'&' && b != b'<')
+    // No early exit: the loop vectorizes, and values are short.
+    s.bytes().fold(true, |ok, b| {
+        ok & (0x20..0xef).contains(&b) & (b != b'&') & (b != b'<')
+    })
 }
 
 /// XML 1.0 `Char`.
@@ -95,7 +97,14 @@ impl<'a> Tag<'a> {
     }
 
     /// The `xmlns` attribute, if any.
+    ///
+    /// A tag without the text `xmlns` has none, and its attributes are
+    /// not read here: every caller that goes on with such a tag reads them
+    /// (or declines it) itself.
     pub(super) fn xmlns(&self) -> Fast<Option<Cow<'a, str>>> {
+        if !self.buf[self.name.len()..].contains("xmlns") {
+            return Ok(None);
+        }
         for a in self.attrs() {
             let (k, v) = a?;
             if k == "xmlns" {
