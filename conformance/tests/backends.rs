@@ -4,6 +4,13 @@
 //!
 //! A backend named in `MUC_SKIP_SERVERS` is skipped with a printed line; a backend that
 //! is not installed fails with the install hint.
+//!
+//! The clients are tokio-xmpp `StanzaStream`s, each owned by the test, not
+//! `tokio_xmpp::Client`: in tokio-xmpp 6.0.0 the `Client`'s worker can lose
+//! the wakeup for a stanza that arrives while `send_stanza` holds its lock,
+//! and the stanza is never delivered (this test failed that way on a loaded
+//! machine: the server had written the self-presence, the client never
+//! yielded it).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,13 +21,17 @@ use conformance::backend::{
 };
 use futures::StreamExt;
 use tokio::time::timeout;
-use tokio_xmpp::connect::DnsConfig;
+use tokio_xmpp::Stanza;
+use tokio_xmpp::connect::{DnsConfig, TcpServerConnector};
 use tokio_xmpp::minidom::Element;
+use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::{BareJid, FullJid, Jid};
 use tokio_xmpp::parsers::muc::Muc;
 use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::stanzastream::{Event, StanzaStream, StreamEvent};
 use tokio_xmpp::xmlstream::Timeouts;
-use tokio_xmpp::{Client, Event, IqRequest, IqResponse, Stanza};
+
+type Client = StanzaStream;
 
 const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 /// Every wait on the network is bounded: tokio-xmpp retries a failed login forever.
@@ -56,16 +67,17 @@ async fn start(backend: Backend) -> RunningServer {
 
 /// Logs in and waits for `Online`.
 async fn connect(server: &RunningServer, account: &Account) -> (Client, FullJid) {
-    let mut client = Client::new_plaintext(
-        account.jid().clone(),
+    let mut client = StanzaStream::new_c2s(
+        TcpServerConnector::from(DnsConfig::addr(&server.addr().to_string())),
+        account.jid().clone().into(),
         account.password().to_owned(),
-        DnsConfig::addr(&server.addr().to_string()),
         Timeouts::tight(),
+        16,
     );
     let online = timeout(WAIT, async {
         loop {
             match client.next().await {
-                Some(Event::Online { bound_jid, .. }) => return bound_jid,
+                Some(Event::Stream(StreamEvent::Reset { bound_jid, .. })) => return bound_jid,
                 Some(_) => continue,
                 None => panic!("{}: the client stream ended before Online", account.jid()),
             }
@@ -106,12 +118,11 @@ async fn presence_from(client: &mut Client, from: &FullJid) -> BTreeSet<String> 
                     return status_codes(&p);
                 }
                 // tokio-xmpp reconnects on its own and the new session is in
-                // no room: say so instead of timing out (this test once
-                // missed a presence under heavy load, cause unknown).
-                Some(Event::Disconnected(e)) => {
-                    panic!("the stream dropped while waiting for {from}: {e}")
+                // no room: say so instead of timing out.
+                Some(Event::Stream(StreamEvent::Suspended)) => {
+                    panic!("the stream dropped while waiting for {from}")
                 }
-                Some(Event::Online { bound_jid, .. }) => {
+                Some(Event::Stream(StreamEvent::Reset { bound_jid, .. })) => {
                     panic!("reconnected as {bound_jid} while waiting for {from}")
                 }
                 Some(_) => continue,
@@ -127,10 +138,7 @@ async fn join(client: &mut Client, occupant: &FullJid) -> BTreeSet<String> {
     let join = Presence::available()
         .with_to(Jid::from(occupant.clone()))
         .with_payload(Muc::new());
-    client
-        .send_stanza(join.into())
-        .await
-        .expect("send the join presence");
+    client.send(Box::new(join.into())).await;
     presence_from(client, occupant).await
 }
 
@@ -165,11 +173,25 @@ async fn two_users_join_a_room(backend: Backend) {
     let submit: Element = "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query>"
         .parse()
         .unwrap();
-    let token = a
-        .send_iq(Some(Jid::from(room.clone())), IqRequest::Set(submit))
-        .await;
-    match timeout(WAIT, token).await {
-        Ok(Ok(IqResponse::Result(_))) => {}
+    let submit = Iq::Set {
+        from: None,
+        to: Some(Jid::from(room.clone())),
+        id: "instant-room".to_owned(),
+        payload: submit,
+    };
+    a.send(Box::new(submit.into())).await;
+    let answer = timeout(WAIT, async {
+        loop {
+            match a.next().await {
+                Some(Event::Stanza(Stanza::Iq(iq))) if iq.id() == "instant-room" => return iq,
+                Some(_) => continue,
+                None => panic!("the client stream ended while waiting for the submit's answer"),
+            }
+        }
+    })
+    .await;
+    match answer {
+        Ok(Iq::Result { .. }) => {}
         other => panic!("{backend}: instant-room submit: {other:?}"),
     }
 
@@ -196,7 +218,7 @@ async fn two_users_join_a_room(backend: Backend) {
 
     for client in [a, b, c] {
         // Close the streams first: Prosody waits ~1 s for open sessions on SIGTERM.
-        let _ = timeout(WAIT, client.send_end()).await;
+        let _ = timeout(WAIT, client.close()).await;
     }
     let t = Instant::now();
     server.stop().await;
@@ -251,7 +273,7 @@ async fn backends_run_concurrently() {
         futures::future::join_all(servers.iter().map(|s| connect(s, s.user("dave").unwrap())))
             .await;
     for (client, _) in clients {
-        let _ = timeout(WAIT, client.send_end()).await;
+        let _ = timeout(WAIT, client.close()).await;
     }
     futures::future::join_all(servers.into_iter().map(RunningServer::stop)).await;
 }
@@ -405,10 +427,12 @@ async fn a_broken_config_fails_with_the_log_tail() {
             "{backend}: failed as expected after {} ms:\n{text}",
             t.elapsed().as_millis()
         );
+        // It failed because the harness saw the server fail (prosodyctl's
+        // complaint, ejabberd's exit), not because it gave up waiting; a
+        // clock here would only measure how loaded the machine is.
         assert!(
-            t.elapsed() < Duration::from_secs(15),
-            "{backend} took {:?} to fail",
-            t.elapsed()
+            !text.contains("before the start-up timeout"),
+            "{backend} was only given up at its start-up timeout: {text}"
         );
         match (backend, &error) {
             // prosodyctl reads the config first and says what is wrong with it.

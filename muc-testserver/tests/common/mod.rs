@@ -1,6 +1,12 @@
-//! A small test client: one owner task per tokio-xmpp `Client` (no
-//! `split()`, see pitfall T5), a command channel in, an element channel out,
-//! and timeouts on every wait.
+//! A small test client: one owner task per tokio-xmpp `StanzaStream`, a
+//! command channel in, an element channel out, and timeouts on every wait.
+//!
+//! Not `tokio_xmpp::Client`: in tokio-xmpp 6.0.0 its background worker
+//! reads the stream through a `StanzaReceiver`, whose `poll_next` returns
+//! `Pending` without registering a waker when `send_stanza` holds the
+//! shared lock. A reply that arrives in that window is never delivered (a
+//! lost wakeup; seen as a missing self-presence on a loaded machine). An
+//! unsplit `StanzaStream` owned by one task has no such lock.
 
 #![allow(dead_code)]
 
@@ -9,11 +15,12 @@ use std::time::Duration;
 use futures::StreamExt;
 use minidom::Element;
 use tokio::sync::{mpsc, watch};
-use tokio_xmpp::connect::DnsConfig;
+use tokio_xmpp::Stanza;
+use tokio_xmpp::connect::{DnsConfig, TcpServerConnector};
 use tokio_xmpp::jid::{BareJid, FullJid};
 use tokio_xmpp::parsers::{iq::Iq, message::Message, presence::Presence};
+use tokio_xmpp::stanzastream::{Event, StanzaStream, StreamEvent};
 use tokio_xmpp::xmlstream::Timeouts;
-use tokio_xmpp::{Client, Event, Stanza};
 
 pub use muc_testserver::ns;
 use muc_testserver::predicates::status_codes;
@@ -76,20 +83,22 @@ impl TestClient {
         timeout: Duration,
     ) -> Option<TestClient> {
         let jid: BareJid = user.parse().expect("valid JID");
-        let mut client = Client::new_plaintext(
-            jid,
+        let mut client = StanzaStream::new_c2s(
+            TcpServerConnector::from(DnsConfig::addr(&addr.to_string())),
+            jid.into(),
             password.to_owned(),
-            DnsConfig::addr(&addr.to_string()),
             Timeouts::tight(),
+            16,
         );
         let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Cmd>();
         let (el_tx, el_rx) = mpsc::unbounded_channel();
         let (online_tx, mut online_rx) = watch::channel((0u32, None));
         tokio::spawn(async move {
+            let mut sent_without_id = 0u64;
             loop {
                 tokio::select! {
                     ev = client.next() => match ev {
-                        Some(Event::Online { bound_jid, .. }) => {
+                        Some(Event::Stream(StreamEvent::Reset { bound_jid, .. })) => {
                             let full = bound_jid.try_into_full().ok();
                             online_tx.send_modify(|(n, j)| { *n += 1; *j = full; });
                         }
@@ -98,13 +107,22 @@ impl TestClient {
                         None => break,
                     },
                     cmd = cmd_rx.recv() => match cmd {
-                        Some(Cmd::Send(el)) => {
+                        Some(Cmd::Send(mut el)) => {
+                            // As tokio_xmpp::Client does: every stanza gets an id.
+                            if el.attr("id").is_none() {
+                                sent_without_id += 1;
+                                el.attrs_mut().insert(
+                                    xso::exports::rxml::Namespace::NONE,
+                                    "id".try_into().expect("ncname"),
+                                    format!("auto-{sent_without_id}"),
+                                );
+                            }
                             if let Some(st) = to_stanza(el) {
-                                let _ = client.send_stanza(st).await;
+                                let _ = client.send(Box::new(st)).await;
                             }
                         }
                         Some(Cmd::End) | None => {
-                            let _ = tokio::time::timeout(Duration::from_secs(2), client.send_end()).await;
+                            let _ = tokio::time::timeout(Duration::from_secs(2), client.close()).await;
                             break;
                         }
                     },
