@@ -6,6 +6,10 @@
 //! reports no lost stream (pitfall T4), only a new `Online` after it
 //! reconnected; the driver takes a second `Online` as "the old stream is
 //! gone" (see [`TransportEvent::Online`]).
+//!
+//! The client's own worker can lose the wakeup for an inbound stanza
+//! (tokio-xmpp 6.0.0; see [`Service::from_client`](crate::Service::from_client));
+//! nothing here can reach it, hence the advice to use `connect_with`.
 
 use std::time::Duration;
 

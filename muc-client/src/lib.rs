@@ -80,8 +80,10 @@
 //! * [`Service::connect`]: the library owns the stream (tokio-xmpp's
 //!   stanza stream, plain TCP), notices a lost stream at once, reconnects
 //!   and rejoins by itself.
+//! * [`Service::connect_with`]: the same through any tokio-xmpp connector
+//!   (STARTTLS, DNS).
 //! * [`Service::from_client`]: hand over a `tokio_xmpp::Client` you built
-//!   (for TLS setups).
+//!   (mind the tokio-xmpp 6.0.0 bug described there).
 //! * [`Service::application_owned`]: keep your stream; pass stanzas in
 //!   ([`AppInbound`]) and out ([`AppOutbound`]), and get back what is not
 //!   MUC's.

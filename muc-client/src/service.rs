@@ -160,6 +160,16 @@ impl Service {
     /// tokio-xmpp's client does not report a lost stream; the service
     /// notices when the client comes back `Online` (rooms are then
     /// rejoined). [`Service::connect`] notices at once.
+    ///
+    /// **Prefer [`Service::connect_with`]** (any tokio-xmpp connector, TLS
+    /// included). tokio-xmpp 6.0.0's `Client` can stop delivering inbound
+    /// stanzas for good: its background worker reads through a
+    /// `StanzaReceiver` whose `poll_next` returns `Pending` without
+    /// registering a waker when the lock it shares with `send_stanza` is
+    /// taken, so a stanza that arrives while a send is being queued may
+    /// leave the worker asleep. This crate's own tests lost a self-presence
+    /// that way under load. Self-ping (on by default) then finds the rooms
+    /// unresponsive, but nothing brings the inbound stream back.
     pub fn from_client(client: tokio_xmpp::Client, options: ServiceOptions) -> Service {
         Service::with_transport(crate::client::start(client), options)
     }

@@ -98,10 +98,13 @@ enum Attempt {
 }
 
 /// Everything a login needs; the password stays out of `Debug`.
-struct Login {
+struct Login<C> {
+    /// How to reach the server (plain TCP for [`Service::connect`]).
+    connector: C,
     jid: Jid,
     password: Password,
-    addr: String,
+    /// The server, as error messages name it.
+    target: String,
     timeouts: Timeouts,
     attempt_timeout: Duration,
     delay: Duration,
@@ -112,22 +115,22 @@ struct Login {
     closing: watch::Receiver<bool>,
 }
 
-impl fmt::Debug for Login {
+impl<C> fmt::Debug for Login<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Login")
             .field("jid", &self.jid)
             .field("password", &self.password)
-            .field("addr", &self.addr)
+            .field("target", &self.target)
             .finish_non_exhaustive()
     }
 }
 
-impl Login {
-    /// One login: TCP, stream, SASL, stream restart. (Binding is the
-    /// stanza stream's job.)
+impl<C: ServerConnector + Sync> Login<C> {
+    /// One login: the connector's connection and stream (TCP, maybe TLS),
+    /// SASL, stream restart. (Binding is the stanza stream's job.)
     async fn login(&self) -> std::result::Result<Connection, tokio_xmpp::Error> {
-        let connector = TcpServerConnector(DnsConfig::addr(&self.addr));
-        let (pending, binding) = connector
+        let (pending, binding) = self
+            .connector
             .connect(&self.jid, "jabber:client", self.timeouts)
             .await?;
         let (features, stream) = pending.recv_features().await?;
@@ -178,7 +181,7 @@ impl Login {
             };
             let text = match &failure {
                 Attempt::AuthFailed(e) => format!("authentication failed: {e}"),
-                Attempt::Failed(e) => format!("connecting to {} failed: {e}", self.addr),
+                Attempt::Failed(e) => format!("connecting to {} failed: {e}", self.target),
                 Attempt::Pending => String::new(),
             };
             let _ = self.errors.send(TransportEvent::Error(text));
@@ -215,19 +218,21 @@ const STREAM_DEPTH: usize = 64;
 const WRITE_WAIT: Duration = Duration::from_secs(30);
 
 /// Starts the stream task; returns the driver's side and the login status.
-fn start(
+fn start<C: ServerConnector + Sync>(
     jid: Jid,
     password: Password,
-    addr: SocketAddr,
+    connector: C,
+    target: String,
     options: &ConnectOptions,
 ) -> (ChannelTransport, watch::Receiver<Attempt>) {
     let (transport, far) = ChannelTransport::new(Some(Duration::from_secs(3)));
     let (status_tx, status_rx) = watch::channel(Attempt::Pending);
     let (closing_tx, closing_rx) = watch::channel(false);
     let login = Arc::new(Login {
+        connector,
         jid,
         password,
-        addr: addr.to_string(),
+        target,
         timeouts: options.timeouts,
         attempt_timeout: options.connect_timeout,
         delay: options.reconnect_delay,
@@ -351,14 +356,47 @@ impl Service {
     /// `Online`, a rejected password ends `connect` instead of being retried
     /// forever, reconnect attempts back off from
     /// `options.reconnect_delay` to `options.max_reconnect_delay`, and no
-    /// attempt outlives the service. To use a `Client` you built (for TLS),
-    /// see [`Service::from_client`].
+    /// attempt outlives the service. For TLS or DNS, see
+    /// [`Service::connect_with`].
     pub async fn connect(
         jid: impl IntoJid,
         password: impl Into<Password>,
         server: SocketAddr,
         options: ConnectOptions,
     ) -> Result<Service> {
+        let connector = TcpServerConnector(DnsConfig::addr(&server.to_string()));
+        Self::connect_with(jid, password, connector, options).await
+    }
+
+    /// [`Service::connect`] through any tokio-xmpp `ServerConnector`: the
+    /// way to TLS and DNS. This crate builds tokio-xmpp with plain TCP only;
+    /// enable tokio-xmpp's `starttls` feature (with a TLS backend such as
+    /// `aws_lc_rs`) in your own `Cargo.toml` and pass a
+    /// `StartTlsServerConnector`, or `dns` for SRV lookups. Everything else is as with
+    /// [`Service::connect`]: failed logins are reported, lost streams are
+    /// noticed at once, reconnects back off.
+    ///
+    /// Prefer this to [`Service::from_client`]: tokio-xmpp 6.0.0's
+    /// `Client` can stop delivering inbound stanzas (see there).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> muc_client::Result<()> {
+    /// use muc_client::{ConnectOptions, Service};
+    /// use tokio_xmpp::connect::{DnsConfig, TcpServerConnector};
+    ///
+    /// let connector = TcpServerConnector(DnsConfig::addr("127.0.0.1:5222"));
+    /// let service =
+    ///     Service::connect_with("bot@localhost", "secret", connector, ConnectOptions::default())
+    ///         .await?;
+    /// # let _ = service; Ok(()) }
+    /// ```
+    pub async fn connect_with<C: ServerConnector + Sync>(
+        jid: impl IntoJid,
+        password: impl Into<Password>,
+        connector: C,
+        options: ConnectOptions,
+    ) -> Result<Service> {
+        let target = format!("{connector:?}");
         let mut jid = jid.into_jid()?;
         if jid.node().is_none() {
             return Err(Error::InvalidJid(format!("{jid} has no local part")));
@@ -368,7 +406,7 @@ impl Service {
                 .map_err(|e| Error::InvalidJid(format!("resource {resource:?}: {e}")))?;
             jid = jid.to_bare().with_resource(&res).into();
         }
-        let (transport, mut status) = start(jid, password.into(), server, &options);
+        let (transport, mut status) = start(jid, password.into(), connector, target, &options);
         let service = Service::with_transport(transport, options.service.clone());
         let online = service.wait_online(options.connect_timeout);
         let auth_failed = async {

@@ -3,9 +3,12 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use muc_client::tokio_xmpp::connect::DnsConfig;
+use muc_client::tokio_xmpp::Client;
+use muc_client::tokio_xmpp::connect::{DnsConfig, TcpServerConnector};
+use muc_client::tokio_xmpp::stanzastream::{
+    Event as StreamEvent, StanzaStream, StreamEvent as StreamState,
+};
 use muc_client::tokio_xmpp::xmlstream::Timeouts;
-use muc_client::tokio_xmpp::{Client, Event};
 use muc_client::xmpp_parsers::iq::Iq;
 use muc_client::xmpp_parsers::message::{Lang, Message};
 use muc_client::xmpp_parsers::ping::Ping;
@@ -20,9 +23,11 @@ use tokio::task::JoinHandle;
 
 use crate::common::*;
 
-/// A real tokio-xmpp client for `user`, piped through an application-owned
+/// A real tokio-xmpp stream for `user`, piped through an application-owned
 /// service's link. Stanzas the service gives back go to the returned
-/// channel.
+/// channel. (A `StanzaStream`, not a `Client`: see `Service::from_client`
+/// for the tokio-xmpp 6.0.0 bug that makes a `Client` lose inbound
+/// stanzas.)
 pub async fn pipe(
     server: &Server,
     user: &str,
@@ -40,22 +45,23 @@ pub async fn pipe_returning(
     returned: Option<mpsc::UnboundedSender<Stanza>>,
 ) -> JoinHandle<()> {
     let jid: muc_client::jid::BareJid = format!("{user}@{DOMAIN}").parse().unwrap();
-    let mut client = Client::new_plaintext(
-        jid,
+    let mut client = StanzaStream::new_c2s(
+        TcpServerConnector(DnsConfig::addr(&server.addr().to_string())),
+        jid.into(),
         format!("{user}pw"),
-        DnsConfig::addr(&server.addr().to_string()),
         Timeouts::tight(),
+        16,
     );
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 ev = client.next() => match ev {
-                    Some(Event::Online { bound_jid, .. }) => {
+                    Some(StreamEvent::Stream(StreamState::Reset { bound_jid, .. })) => {
                         if inbound.online(bound_jid.try_into_full().unwrap()).await.is_err() {
                             break;
                         }
                     }
-                    Some(Event::Stanza(st)) => match inbound.incoming(st).await {
+                    Some(StreamEvent::Stanza(st)) => match inbound.incoming(st).await {
                         Ok(Some(back)) => {
                             if let Some(tx) = &returned {
                                 let _ = tx.send(back);
@@ -64,23 +70,24 @@ pub async fn pipe_returning(
                         Ok(None) => {}
                         Err(_) => break,
                     },
-                    Some(Event::Disconnected(_)) => {
+                    Some(StreamEvent::Stream(StreamState::Suspended)) => {
                         let _ = inbound.offline().await;
                     }
+                    Some(StreamEvent::Stream(StreamState::Resumed)) => {}
                     None => break,
                 },
                 out = outbound.next_stanza() => match out {
                     Some(st) => {
-                        let _ = client.send_stanza(st).await;
+                        let _ = client.send(Box::new(st)).await;
                     }
                     None => {
-                        let _ = tokio::time::timeout(Duration::from_secs(2), client.send_end()).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(2), client.close()).await;
                         return;
                     }
                 },
             }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(2), client.send_end()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), client.close()).await;
     })
 }
 
@@ -293,4 +300,64 @@ async fn connect_asks_for_a_resource() {
     };
     let alice = login_with(&server, "alice", options).await;
     assert_eq!(alice.own_jid().unwrap().resource().as_str(), "laptop");
+}
+
+/// A connector that counts its connections and otherwise is plain TCP.
+#[derive(Debug, Clone)]
+struct CountingConnector {
+    inner: TcpServerConnector,
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl muc_client::tokio_xmpp::connect::ServerConnector for CountingConnector {
+    type Stream = <TcpServerConnector as muc_client::tokio_xmpp::connect::ServerConnector>::Stream;
+
+    async fn connect(
+        &self,
+        jid: &muc_client::jid::Jid,
+        ns: &'static str,
+        timeouts: Timeouts,
+    ) -> Result<
+        (
+            muc_client::tokio_xmpp::xmlstream::PendingFeaturesRecv<Self::Stream>,
+            sasl::common::ChannelBinding,
+        ),
+        muc_client::tokio_xmpp::Error,
+    > {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.connect(jid, ns, timeouts).await
+    }
+}
+
+#[tokio::test]
+async fn connect_with_logs_in_through_the_given_connector() {
+    let server = server(&["alice", "bob"]).await;
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let connector = CountingConnector {
+        inner: TcpServerConnector(DnsConfig::addr(&server.addr().to_string())),
+        count: count.clone(),
+    };
+    let alice = Service::connect_with(format!("alice@{DOMAIN}"), "alicepw", connector, fast())
+        .await
+        .unwrap();
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // A working service: it joins and hears another occupant.
+    let bob = login(&server, "bob").await;
+    let (room, mut events, _) = join(&alice, "viaconnector", "Alice").await;
+    let _ = join(&bob, "viaconnector", "Bob").await;
+    let joined = wait_for(&mut events, "Bob's join", |e: &RoomEvent| {
+        matches!(e, RoomEvent::Join { .. })
+    })
+    .await;
+    assert!(matches!(joined, RoomEvent::Join { occupant } if occupant.nick() == "Bob"));
+    assert!(room.joined());
+    // A wrong password through the connector fails fast too.
+    let connector = CountingConnector {
+        inner: TcpServerConnector(DnsConfig::addr(&server.addr().to_string())),
+        count: count.clone(),
+    };
+    match Service::connect_with(format!("alice@{DOMAIN}"), "wrong", connector, fast()).await {
+        Err(Error::Auth(_)) => {}
+        other => panic!("{other:?}"),
+    }
 }
