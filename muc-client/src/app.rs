@@ -1,18 +1,23 @@
-//! Application-owned streams: the application keeps its XMPP client and
+//! Application-owned streams: the application keeps its XMPP stream and
 //! passes stanzas in and out ([`Service::application_owned`]).
 //!
+//! Here with tokio-xmpp's `StanzaStream` owned by one task (a
+//! `tokio_xmpp::Client` works the same way, but see
+//! [`Service::from_client`] for the tokio-xmpp 6.0.0 bug that can make it
+//! stop delivering inbound stanzas).
+//!
 //! ```no_run
-//! # async fn demo(mut client: tokio_xmpp::Client) -> Result<(), muc_client::Error> {
+//! # async fn demo(mut stream: tokio_xmpp::stanzastream::StanzaStream) -> Result<(), muc_client::Error> {
 //! use futures::StreamExt;
 //! use muc_client::{Service, ServiceOptions};
-//! use tokio_xmpp::Event;
+//! use tokio_xmpp::stanzastream::{Event, StreamEvent};
 //!
 //! let (service, link) = Service::application_owned(ServiceOptions::default());
 //! let (inbound, mut outbound) = link.split();
 //! loop {
 //!     tokio::select! {
-//!         ev = client.next() => match ev {
-//!             Some(Event::Online { bound_jid, .. }) => {
+//!         ev = stream.next() => match ev {
+//!             Some(Event::Stream(StreamEvent::Reset { bound_jid, .. })) => {
 //!                 inbound.online(bound_jid.try_into_full().expect("bound JIDs are full")).await?;
 //!             }
 //!             Some(Event::Stanza(stanza)) => {
@@ -21,11 +26,12 @@
 //!                     let _ = mine;
 //!                 }
 //!             }
-//!             Some(Event::Disconnected(_)) => inbound.offline().await?,
+//!             Some(Event::Stream(StreamEvent::Suspended)) => inbound.offline().await?,
+//!             Some(Event::Stream(StreamEvent::Resumed)) => {}
 //!             None => break,
 //!         },
 //!         out = outbound.next() => match out {
-//!             Some(stanza) => { let _ = client.send_stanza(stanza).await; }
+//!             Some(stanza) => { let _ = stream.send(Box::new(stanza)).await; }
 //!             None => break, // the service closed
 //!         },
 //!     }

@@ -27,6 +27,9 @@
 //! assert!(server.room("lobby").is_some());
 //! // A tokio-xmpp client connects with
 //! // Client::new_plaintext(jid, pw, DnsConfig::addr(&server.addr().to_string()), Timeouts::tight())
+//! // or, owned by one task (tokio-xmpp 6.0.0's Client can lose inbound
+//! // stanzas under load; this crate's tests use the stream directly),
+//! // StanzaStream::new_c2s(TcpServerConnector(DnsConfig::addr(..)), jid, pw, Timeouts::tight(), 16)
 //! server.shutdown().await; // or just drop it
 //! # Ok(())
 //! # }
