@@ -31,8 +31,6 @@ use tokio_xmpp::parsers::presence::Presence;
 use tokio_xmpp::stanzastream::{Event, StanzaStream, StreamEvent};
 use tokio_xmpp::xmlstream::Timeouts;
 
-type Client = StanzaStream;
-
 const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 /// Every wait on the network is bounded: tokio-xmpp retries a failed login forever.
 const WAIT: Duration = Duration::from_secs(15);
@@ -66,7 +64,7 @@ async fn start(backend: Backend) -> RunningServer {
 }
 
 /// Logs in and waits for `Online`.
-async fn connect(server: &RunningServer, account: &Account) -> (Client, FullJid) {
+async fn connect(server: &RunningServer, account: &Account) -> (StanzaStream, FullJid) {
     let mut client = StanzaStream::new_c2s(
         TcpServerConnector::from(DnsConfig::addr(&server.addr().to_string())),
         account.jid().clone().into(),
@@ -109,7 +107,7 @@ fn status_codes(presence: &Presence) -> BTreeSet<String> {
 }
 
 /// Waits for a presence from `from` (ignoring everything else) and returns its status codes.
-async fn presence_from(client: &mut Client, from: &FullJid) -> BTreeSet<String> {
+async fn presence_from(client: &mut StanzaStream, from: &FullJid) -> BTreeSet<String> {
     let wanted = Jid::from(from.clone());
     let got = timeout(WAIT, async {
         loop {
@@ -134,7 +132,7 @@ async fn presence_from(client: &mut Client, from: &FullJid) -> BTreeSet<String> 
     got.unwrap_or_else(|_| panic!("no presence from {from} within {WAIT:?}"))
 }
 
-async fn join(client: &mut Client, occupant: &FullJid) -> BTreeSet<String> {
+async fn join(client: &mut StanzaStream, occupant: &FullJid) -> BTreeSet<String> {
     let join = Presence::available()
         .with_to(Jid::from(occupant.clone()))
         .with_payload(Muc::new());

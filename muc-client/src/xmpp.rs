@@ -365,7 +365,7 @@ impl Service {
         options: ConnectOptions,
     ) -> Result<Service> {
         let connector = TcpServerConnector(DnsConfig::addr(&server.to_string()));
-        Self::connect_with(jid, password, connector, options).await
+        Self::connect_via(jid, password, connector, server.to_string(), options).await
     }
 
     /// [`Service::connect`] through any tokio-xmpp `ServerConnector`: the
@@ -397,6 +397,17 @@ impl Service {
         options: ConnectOptions,
     ) -> Result<Service> {
         let target = format!("{connector:?}");
+        Self::connect_via(jid, password, connector, target, options).await
+    }
+
+    /// [`Service::connect_with`], naming the server `target` in errors.
+    async fn connect_via<C: ServerConnector + Sync>(
+        jid: impl IntoJid,
+        password: impl Into<Password>,
+        connector: C,
+        target: String,
+        options: ConnectOptions,
+    ) -> Result<Service> {
         let mut jid = jid.into_jid()?;
         if jid.node().is_none() {
             return Err(Error::InvalidJid(format!("{jid} has no local part")));
