@@ -6,7 +6,7 @@
 //! `Service::connect` (tokio-xmpp's stream, plain TCP), `Service::join`,
 //! and the room's event stream. It joins a real room of the embedded
 //! server (so the self-presence is the server's own); then the server's
-//! fault-injection hook ([`Faults::inject`](muc_testserver::Faults::inject))
+//! fault-injection hook ([`Faults::inject_all`](muc_testserver::Faults::inject_all))
 //! queues the workload's 30,000 presences for the client's session, with
 //! the room JID of the embedded server (`bench@conference.example.org`)
 //! in place of `bench@muc.example.org` and otherwise byte for byte the
@@ -62,9 +62,7 @@ async fn run(server: &Server, elements: &[minidom::Element]) -> Duration {
     let batch = elements.to_vec();
     let faults = server.faults();
     let start = Instant::now();
-    for el in batch {
-        assert_eq!(faults.inject(&own, el), 1);
-    }
+    assert_eq!(faults.inject_all(&own, batch), 1);
     let mut seen = 0;
     while seen < 3 * N {
         match events.next().await.expect("event stream") {

@@ -8,9 +8,10 @@
 //! default), as long as any subscriber holds `capacity` or more unread
 //! events, the driver **stops reading from the transport**: the socket is
 //! not read, the server's queue (and TCP) hold the rest, memory stays
-//! bounded, and nothing is lost. Reading resumes as soon as the slow
-//! subscriber has taken an event. Commands and timers keep running
-//! meanwhile.
+//! bounded, and nothing is lost. Reading resumes once the slow subscriber
+//! has taken half of what it holds (down to `capacity / 2` unread), so a
+//! reader that keeps up only just does not cost a wake-up of the driver
+//! per event. Commands and timers keep running meanwhile.
 //!
 //! One exception keeps this from deadlocking: while a handle awaits
 //! something only the transport can bring (a [`JoinFuture`](crate::JoinFuture),
@@ -136,7 +137,10 @@ struct Inner<T> {
     closed: bool,
     /// The stream was dropped: stop queueing for it.
     detached: bool,
-    /// Since when the queue holds `capacity` items or more.
+    /// Holding up the reading: set when the queue reaches `capacity`,
+    /// cleared when it is down to `capacity / 2` (hysteresis).
+    blocking: bool,
+    /// Since when `blocking` has been set.
     full_since: Option<Instant>,
 }
 
@@ -157,6 +161,7 @@ impl<T> Queue<T> {
                 waker: None,
                 closed: false,
                 detached: false,
+                blocking: false,
                 full_since: None,
             }),
             capacity,
@@ -178,9 +183,25 @@ impl<T> Queue<T> {
                 return !q.detached;
             }
             q.items.push_back(item);
-            if q.full_since.is_none() && self.capacity.is_some_and(|c| q.items.len() >= c) {
-                q.full_since = Some(Instant::now());
+            self.note_full(&mut q);
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Adds items (never waits), waking the reader once. Returns false if
+    /// the subscriber is gone.
+    pub(crate) fn push_all(&self, items: impl IntoIterator<Item = T>) -> bool {
+        let waker = {
+            let mut q = self.lock();
+            if q.detached || q.closed {
+                return !q.detached;
             }
+            q.items.extend(items);
+            self.note_full(&mut q);
             q.waker.take()
         };
         if let Some(w) = waker {
@@ -201,15 +222,22 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Whether the subscriber holds `capacity` or more unread items.
-    pub(crate) fn is_full(&self) -> bool {
-        match self.capacity {
-            Some(cap) => {
-                let q = self.lock();
-                !q.detached && q.items.len() >= cap
-            }
-            None => false,
+    /// Starts holding up the reading when the queue reaches `capacity`.
+    fn note_full(&self, q: &mut Inner<T>) {
+        if !q.blocking && self.capacity.is_some_and(|c| q.items.len() >= c) {
+            q.blocking = true;
+            q.full_since = Some(Instant::now());
         }
+    }
+
+    /// Whether the subscriber holds up the reading: it reached `capacity`
+    /// unread items and has not yet taken half of them.
+    pub(crate) fn is_full(&self) -> bool {
+        if self.capacity.is_none() {
+            return false;
+        }
+        let q = self.lock();
+        !q.detached && q.blocking
     }
 
     pub(crate) fn is_detached(&self) -> bool {
@@ -220,9 +248,10 @@ impl<T> Queue<T> {
         let was_full = {
             let mut q = self.lock();
             q.detached = true;
-            let full = self.capacity.is_some_and(|c| q.items.len() >= c);
+            let full = q.blocking;
             q.items.clear();
             q.waker = None;
+            q.blocking = false;
             q.full_since = None;
             full
         };
@@ -233,14 +262,14 @@ impl<T> Queue<T> {
 
     fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut q = self.lock();
-        let len = q.items.len();
         if let Some(item) = q.items.pop_front() {
-            let was_full = self.capacity.is_some_and(|c| len >= c);
-            if self.capacity.is_some_and(|c| len - 1 < c) {
+            let drained = q.blocking && self.capacity.is_some_and(|c| q.items.len() <= c / 2);
+            if drained {
+                q.blocking = false;
                 q.full_since = None;
             }
             drop(q);
-            if was_full {
+            if drained {
                 self.space.notify_one();
             }
             return Poll::Ready(Some(item));
@@ -306,6 +335,19 @@ impl<T: Clone> Subscribers<T> {
                 q.push(item.clone());
             }
             last.push(item);
+        }
+    }
+
+    /// Gives `items`, in order, to every subscriber: one lock and at
+    /// most one wake-up per subscriber for the whole batch.
+    pub(crate) fn publish_all(&self, items: Vec<T>) {
+        let mut list = self.lock();
+        list.retain(|q| !q.is_detached());
+        if let Some((last, rest)) = list.split_last() {
+            for q in rest {
+                q.push_all(items.iter().cloned());
+            }
+            last.push_all(items);
         }
     }
 
@@ -375,22 +417,38 @@ mod tests {
     use futures::task::noop_waker_ref;
 
     #[test]
-    fn bounded_queue_reports_full_and_notifies_on_take() {
+    fn bounded_queue_reports_full_and_notifies_at_half() {
         let space = Arc::new(Notify::new());
-        let subs: Subscribers<u32> = Subscribers::new(Some(2), space.clone());
+        let subs: Subscribers<u32> = Subscribers::new(Some(4), space.clone());
         let mut a = subs.subscribe();
-        subs.publish(1);
+        subs.publish_all(vec![1, 2, 3]);
         assert!(!subs.any_full());
-        subs.publish(2);
-        subs.publish(3); // never dropped, even past capacity
+        subs.publish(4);
+        subs.publish(5); // never dropped, even past capacity
         assert!(subs.any_full());
         let mut cx = Context::from_waker(noop_waker_ref());
-        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(1)));
-        // Taking from a full queue leaves a permit for the driver.
-        assert!(futures::FutureExt::now_or_never(space.notified()).is_some());
-        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(2)));
+        let mut take = |expected| {
+            assert_eq!(
+                Pin::new(&mut a).poll_next(&mut cx),
+                Poll::Ready(Some(expected))
+            );
+        };
+        let permit = |space: &Notify| futures::FutureExt::now_or_never(space.notified()).is_some();
+        // Still holding up the reading until half of the capacity is free.
+        take(1);
+        take(2);
+        assert!(subs.any_full());
+        assert!(!permit(&space));
+        take(3);
         assert!(!subs.any_full());
-        assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Ready(Some(3)));
+        // Draining to half leaves a permit for the driver.
+        assert!(permit(&space));
+        // Below capacity again, a new event does not hold it up.
+        subs.publish(6);
+        assert!(!subs.any_full());
+        take(4);
+        take(5);
+        take(6);
         assert_eq!(Pin::new(&mut a).poll_next(&mut cx), Poll::Pending);
     }
 

@@ -457,14 +457,29 @@ impl Hub {
 
     /// Queue a stanza as is (no rules) for matching sessions.
     pub fn inject(&self, to: &Jid, stanza: Element) -> usize {
+        self.inject_all(to, std::iter::once(stanza))
+    }
+
+    /// Queue stanzas as they are (no rules), in order, for matching
+    /// sessions: one lookup for the whole batch, and the last session
+    /// gets the stanzas themselves rather than copies.
+    pub fn inject_all(&self, to: &Jid, stanzas: impl IntoIterator<Item = Element>) -> usize {
         let mut st = self.lock();
         let targets = Self::matching(&st, to);
-        for t in &targets {
-            let mut s = stanza.clone();
+        let Some((last, others)) = targets.split_last() else {
+            return 0;
+        };
+        let addressed = |mut s: Element, t: &FullJid| {
             if s.attr("to").is_none() {
                 s.set_attr_str("to", t.to_string());
             }
-            self.enqueue(&mut st, t, Outbound::Stanza(s));
+            Outbound::Stanza(s)
+        };
+        for stanza in stanzas {
+            for t in others {
+                self.enqueue(&mut st, t, addressed(stanza.clone(), t));
+            }
+            self.enqueue(&mut st, last, addressed(stanza, last));
         }
         targets.len()
     }

@@ -82,6 +82,36 @@ async fn rewrite_reflection_ids_per_room() {
 }
 
 #[tokio::test]
+async fn inject_all_delivers_a_batch_in_order_to_every_session() {
+    let (server, mut alice, mut bob) = setup().await;
+    let faults = server.faults();
+    let batch = |n: usize| {
+        (0..n).map(|i| {
+            xml(&format!(
+                "<message from='{ROOM}' type='groupchat' id='flood-{i}'><body>{i}</body></message>"
+            ))
+        })
+    };
+    assert_eq!(faults.inject_all("bob@localhost", batch(50)), 1);
+    for i in 0..50 {
+        let m = bob.recv_until(|e| e.name() == "message").await;
+        assert_eq!(m.attr("id"), Some(format!("flood-{i}").as_str()));
+        assert_eq!(m.attr("to"), Some(bob.jid.to_string().as_str()));
+    }
+    // A bare JID matching two sessions of one account: each gets a copy.
+    let mut alice2 = login(&server, "alice").await;
+    assert_eq!(faults.inject_all("alice@localhost", batch(3)), 2);
+    for client in [&mut alice, &mut alice2] {
+        for i in 0..3 {
+            let m = client.recv_until(|e| e.name() == "message").await;
+            assert_eq!(m.attr("id"), Some(format!("flood-{i}").as_str()));
+        }
+    }
+    assert_eq!(faults.inject_all("nobody@localhost", batch(1)), 0);
+    assert_eq!(faults.inject_all("not a jid@@", batch(1)), 0);
+}
+
+#[tokio::test]
 async fn inject_modify_and_stream_error() {
     let (server, _alice, mut bob) = setup().await;
     let faults = server.faults();

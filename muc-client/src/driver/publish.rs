@@ -169,17 +169,29 @@ impl<T: Transport> Driver<T> {
             shared.set_snapshot(|s| s.exit());
             self.links.registry.remove(shared);
         }
-        for out in std::mem::take(&mut self.outbox) {
+        // Consecutive events of one room go out as one batch: one lock and
+        // one wake-up per subscriber instead of one per event.
+        let mut outbox = std::mem::take(&mut self.outbox).into_iter().peekable();
+        while let Some(out) = outbox.next() {
             match out {
                 Outgoing::Room(room, event) => {
+                    let mut batch = vec![event];
+                    while let Some(Outgoing::Room(next, _)) = outbox.peek() {
+                        if *next != room {
+                            break;
+                        }
+                        if let Some(Outgoing::Room(_, event)) = outbox.next() {
+                            batch.push(event);
+                        }
+                    }
                     let shared = self
                         .rooms
                         .get(&*room)
                         .map(|e| &e.shared)
                         .or_else(|| dead.iter().find(|s| s.jid == *room));
                     match shared {
-                        Some(s) => s.events.publish(event),
-                        None => tracing::debug!(%room, "event for a room without a handle"),
+                        Some(s) => s.events.publish_all(batch),
+                        None => tracing::debug!(%room, "events for a room without a handle"),
                     }
                 }
                 Outgoing::Service(event) => self.links.service_events.publish(event),
