@@ -15,8 +15,9 @@ use crate::tracking::{TrackerId, TrackerState};
 /// Who caused a change, and why (from the `<item/>` of the presence).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cause {
-    /// The actor (`<actor nick jid/>`), if the room named one.
-    pub actor: Option<UserActor>,
+    /// The actor (`<actor nick jid/>`), if the room named one (boxed:
+    /// rare, and events are moved through queues).
+    pub actor: Option<Box<UserActor>>,
     /// The reason text, if any.
     pub reason: Option<String>,
 }
@@ -93,7 +94,7 @@ pub enum RoomEvent {
         /// Who did it, and why.
         cause: Cause,
         /// Set when the room was destroyed.
-        destroyed: Option<Destruction>,
+        destroyed: Option<Box<Destruction>>,
         /// The status codes of the unavailable presence (empty for a local
         /// disconnect).
         status: Vec<StatusCode>,

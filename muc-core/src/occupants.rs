@@ -3,14 +3,19 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use hashbrown::HashTable;
 
 use crate::occupant::{Occupant, OccupantRef};
 
 /// The other occupants of a room (the local user is kept apart).
+///
+/// Each slot keeps a copy of the nick next to the occupant (inline up to
+/// 24 bytes), so a lookup compares nicks without reading the occupant: in
+/// a large room that is a cache miss less per presence.
 #[derive(Debug, Default)]
 pub(crate) struct OccupantTable {
-    table: HashTable<OccupantRef>,
+    table: HashTable<(CompactString, OccupantRef)>,
     hasher: hashbrown::DefaultHashBuilder,
 }
 
@@ -24,12 +29,14 @@ impl OccupantTable {
     }
 
     pub(crate) fn get(&self, nick: &str) -> Option<&OccupantRef> {
-        self.table.find(self.hash(nick), |o| o.nick() == nick)
+        self.table
+            .find(self.hash(nick), |(n, _)| n == nick)
+            .map(|(_, o)| o)
     }
 
     pub(crate) fn get_mut(&mut self, nick: &str) -> Option<&mut OccupantRef> {
         let h = self.hash(nick);
-        self.table.find_mut(h, |o| o.nick() == nick)
+        self.table.find_mut(h, |(n, _)| n == nick).map(|(_, o)| o)
     }
 
     /// Inserts `occupant`, replacing one with the same nick (returned).
@@ -37,34 +44,37 @@ impl OccupantTable {
         let old = self.remove(occupant.nick());
         let h = self.hash(occupant.nick());
         let hasher = &self.hasher;
-        self.table
-            .insert_unique(h, occupant, |o| hasher.hash_one(o.nick()));
+        self.table.insert_unique(
+            h,
+            (CompactString::new(occupant.nick()), occupant),
+            |(n, _)| hasher.hash_one(n.as_str()),
+        );
         old
     }
 
     pub(crate) fn remove(&mut self, nick: &str) -> Option<OccupantRef> {
         let h = self.hash(nick);
-        match self.table.find_entry(h, |o| o.nick() == nick) {
-            Ok(entry) => Some(entry.remove().0),
+        match self.table.find_entry(h, |(n, _)| n == nick) {
+            Ok(entry) => Some(entry.remove().0.1),
             Err(_) => None,
         }
     }
 
     /// A snapshot in order of arrival.
     pub(crate) fn in_arrival_order(&self) -> Vec<OccupantRef> {
-        let mut v: Vec<OccupantRef> = self.table.iter().cloned().collect();
+        let mut v: Vec<OccupantRef> = self.table.iter().map(|(_, o)| o.clone()).collect();
         v.sort_by_key(|o| o.key());
         v
     }
 
     pub(crate) fn drain(&mut self) -> Vec<OccupantRef> {
-        let mut v: Vec<OccupantRef> = self.table.drain().collect();
+        let mut v: Vec<OccupantRef> = self.table.drain().map(|(_, o)| o).collect();
         v.sort_by_key(|o| o.key());
         v
     }
 
     pub(crate) fn find_by(&self, f: impl Fn(&Occupant) -> bool) -> Option<&OccupantRef> {
-        self.table.iter().find(|o| f(o))
+        self.table.iter().map(|(_, o)| o).find(|o| f(o))
     }
 }
 

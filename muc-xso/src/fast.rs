@@ -115,14 +115,14 @@ fn item(el: &Element) -> Option<UserItem> {
             if item.actor.is_some() {
                 return None;
             }
-            item.actor = Some(actor(child)?);
+            item.actor = Some(Box::new(actor(child)?));
         } else if is(child, "reason") {
             leaf_text(child, &mut item.reason)?;
         } else if is(child, "continue") {
             if item.continue_.is_some() {
                 return None;
             }
-            item.continue_ = Some(continue_(child)?);
+            item.continue_ = Some(Box::new(continue_(child)?));
         }
         // Anything else is discarded.
     }

@@ -48,15 +48,16 @@ pub struct UserItem {
     /// The occupant's role.
     #[xml(attribute(default, codec = Opt { element: "item", attribute: "role" }))]
     pub role: Option<Role>,
-    /// Who caused the change.
+    /// Who caused the change (boxed: rare, and an item is moved on every
+    /// presence).
     #[xml(child(default))]
-    pub actor: Option<UserActor>,
+    pub actor: Option<Box<UserActor>>,
     /// Why.
     #[xml(extract(default, name = "reason", fields(text(type_ = String))))]
     pub reason: Option<String>,
-    /// The thread being continued.
+    /// The thread being continued (boxed: rare).
     #[xml(child(default))]
-    pub continue_: Option<Continue>,
+    pub continue_: Option<Box<Continue>>,
 }
 
 impl UserItem {
@@ -83,7 +84,7 @@ impl UserItem {
 
     /// Set the actor.
     pub fn with_actor(mut self, actor: UserActor) -> UserItem {
-        self.actor = Some(actor);
+        self.actor = Some(Box::new(actor));
         self
     }
 

@@ -90,9 +90,9 @@ fn user_ext_presence_cases() {
             }))
     );
     let mut item = UserItem::new(Affiliation::Member, Role::Participant);
-    item.continue_ = Some(Continue {
+    item.continue_ = Some(Box::new(Continue {
         thread: Some("e0ffe42b".into()),
-    });
+    }));
     insta::assert_snapshot!("user_item_continue", xml(UserExt::new().with_item(item)));
 }
 

@@ -234,7 +234,7 @@ async fn destroy_with_reason_alternate_venue_and_password() {
                 mode, destroyed, ..
             } => {
                 assert_eq!(mode, LeaveMode::Destroyed);
-                assert_eq!(destroyed.as_ref(), Some(&how));
+                assert_eq!(destroyed.as_deref(), Some(&how));
             }
             _ => unreachable!(),
         }

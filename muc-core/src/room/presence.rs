@@ -380,10 +380,12 @@ impl Room {
                 m.statuses = std::mem::take(&mut parts.statuses);
             }
         }
-        let destroyed = parts.destroy.take().map(|d| Destruction {
-            alternate_venue: d.jid,
-            reason: d.reason,
-            password: d.password,
+        let destroyed = parts.destroy.take().map(|d| {
+            Box::new(Destruction {
+                alternate_venue: d.jid,
+                reason: d.reason,
+                password: d.password,
+            })
         });
         self.me = Some(me.clone());
         self.forget_trackers();

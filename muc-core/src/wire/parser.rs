@@ -365,7 +365,7 @@ impl<'a> Parser<'_, 'a> {
                     if item.actor.is_some() {
                         return bail("two actors");
                     }
-                    item.actor = Some(self.actor(&child)?);
+                    item.actor = Some(Box::new(self.actor(&child)?));
                 }
                 "reason" => self.simple_text(&child, &mut item.reason)?,
                 "continue" => {
@@ -380,7 +380,7 @@ impl<'a> Parser<'_, 'a> {
                         }
                     }
                     self.discard_children(&child)?;
-                    item.continue_ = Some(c);
+                    item.continue_ = Some(Box::new(c));
                 }
                 _ => self.ignore(&child)?,
             }

@@ -216,7 +216,7 @@ pub async fn wait_exit(events: &mut RoomEvents) -> Result<Removed, Error> {
         } => Some(Removed {
             mode: *mode,
             cause: cause.clone(),
-            destroyed: destroyed.clone(),
+            destroyed: destroyed.as_deref().cloned(),
             status: status.clone(),
         }),
         _ => None,
