@@ -60,6 +60,10 @@ pub(crate) fn set_status(statuses: &mut Vec<(Lang, String)>, lang: Lang, text: S
             true
         }
         Err(i) => {
+            // Nearly always one text: room for exactly one, not the four a
+            // first push would reserve (a presence's statuses end up in
+            // its occupant).
+            statuses.reserve_exact(1);
             statuses.insert(i, (lang, text));
             false
         }
