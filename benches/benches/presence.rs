@@ -1,4 +1,4 @@
-//! Presence processing at four depths on the shared workload
+//! Presence processing at five depths on the shared workload
 //! (research/bench/WORKLOAD.md): one iteration is the whole workload on a
 //! fresh, joined room (10,000 joins, 10,000 status changes, 10,000
 //! leaves), so throughput is in presences. Room and inputs are built in
@@ -19,7 +19,6 @@ use criterion::{
 };
 use muc_core::Room;
 use muc_core::wire::PresenceDecoder;
-use xmpp_parsers::presence::Presence;
 
 fn presence(c: &mut Criterion) {
     let now = Instant::now();
@@ -41,11 +40,7 @@ fn presence(c: &mut Criterion) {
     // 2b. From xmpp-parsers' Presence, which is what tokio-xmpp 6 actually
     // hands out (it decodes stanzas with xso straight from the stream):
     // muc-xso and the room.
-    let typed = elements.each_ref().map(|v| {
-        v.iter()
-            .map(|e| Presence::try_from(e.clone()).expect("presence"))
-            .collect()
-    });
+    let typed = Phase::ALL.map(|p| depth::presences(p, N));
     prebuilt(&mut g, "typed", now, &typed, depth::typed);
 
     // 3. From each stanza's bytes through muc-core's decoder.

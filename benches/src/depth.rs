@@ -131,6 +131,14 @@ pub fn elements(phase: Phase, n: usize) -> Vec<Element> {
     (0..n).map(|i| element(&phase.stanza(i))).collect()
 }
 
+/// The stanzas of one phase as xmpp-parsers [`Presence`]s, what tokio-xmpp
+/// 6 hands out (for depth 2b).
+pub fn presences(phase: Phase, n: usize) -> Vec<Presence> {
+    (0..n)
+        .map(|i| Presence::try_from(element(&phase.stanza(i))).expect("workload presence"))
+        .collect()
+}
+
 /// One stanza of the stream as a `minidom::Element` (it inherits the
 /// stream's `jabber:client` namespace).
 pub fn element(stanza: &str) -> Element {

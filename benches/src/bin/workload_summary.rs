@@ -1,9 +1,10 @@
-//! Runs depths 1–4 of the presence workload and the memory measurement in
+//! Runs depths 1–4 of the presence workload (with 2b, typed) and the memory measurement in
 //! one process and prints one line per figure:
 //!
 //! ```text
 //! applied: <presences/s>
 //! element: <presences/s>
+//! typed: <presences/s>
 //! bytes: <presences/s>
 //! baseline: <presences/s>
 //! bytes/baseline: <ratio>
@@ -30,7 +31,7 @@ use muc_core::wire::PresenceDecoder;
 static GLOBAL: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
 /// The depths, in the order they are measured and printed.
-const DEPTHS: [&str; 4] = ["applied", "element", "bytes", "baseline"];
+const DEPTHS: [&str; 5] = ["applied", "element", "typed", "bytes", "baseline"];
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -109,7 +110,7 @@ fn main() {
             "--cpu" => cpu_clock = true,
             _ => {
                 eprintln!(
-                    "usage: workload-summary [--n <occupants>] [--rounds <runs>] [--only applied|element|bytes|baseline] [--cpu]"
+                    "usage: workload-summary [--n <occupants>] [--rounds <runs>] [--only applied|element|typed|bytes|baseline] [--cpu]"
                 );
                 std::process::exit(2);
             }
@@ -121,7 +122,7 @@ fn main() {
     // Memory first, while the peak RSS is still that of a fresh process.
     let mem = memory::per_occupant(&GLOBAL, n);
     let workload = Workload::new(n);
-    let [applied, element, bytes, baseline] =
+    let [applied, element, typed, bytes, baseline] =
         DEPTHS.map(|name| measure(name, n, rounds, cpu_clock, || workload.round(name)));
 
     eprintln!(
@@ -131,6 +132,7 @@ fn main() {
 
     println!("applied: {applied:.0}");
     println!("element: {element:.0}");
+    println!("typed: {typed:.0}");
     println!("bytes: {bytes:.0}");
     println!("baseline: {baseline:.0}");
     println!("bytes/baseline: {:.2}", bytes / baseline);
@@ -182,6 +184,11 @@ impl Workload {
                 let inputs = Phase::ALL.map(|p| depth::elements(p, n));
                 let mut room = depth::joined_room(now);
                 inputs.map(|i| depth::element_depth(&mut room, i, now))
+            }
+            "typed" => {
+                let inputs = Phase::ALL.map(|p| depth::presences(p, n));
+                let mut room = depth::joined_room(now);
+                inputs.map(|i| depth::typed(&mut room, i, now))
             }
             "bytes" => {
                 let mut room = depth::joined_room(now);
