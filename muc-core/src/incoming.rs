@@ -143,8 +143,12 @@ impl IncomingPresence {
             error: None,
         };
         for child in el.children() {
-            let ns = child.ns();
-            match (child.name(), ns.as_str()) {
+            // `has_ns` compares in place (`ns()` would copy the namespace).
+            let ns = [CLIENT_NS, muc_xso::ns::MUC_USER, OID]
+                .into_iter()
+                .find(|ns| child.has_ns(*ns))
+                .unwrap_or_default();
+            match (child.name(), ns) {
                 ("show", CLIENT_NS) => {
                     p.show = Some(Show::from_xml_text(child.text()).map_err(|e| {
                         InputError::Stanza(format!("<show>{}</show>: {e}", child.text()))
