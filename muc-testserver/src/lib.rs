@@ -68,6 +68,7 @@ mod sasl;
 mod server;
 mod session;
 mod stanza;
+mod wire;
 
 pub use faults::{Action, Direction, Faults, Rule, RuleBuilder, RuleId, predicates};
 pub use muc::affiliations::{Affiliation, Role};

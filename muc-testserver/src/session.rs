@@ -340,7 +340,7 @@ impl Session {
                         let _ = queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| {
                             Some(v.saturating_sub(1))
                         });
-                        stream.feed(&e).await?;
+                        stream.feed(&crate::wire::Wire(&e)).await?;
                     }
                     Outbound::StreamError(e) => {
                         stream.feed(&e).await?;
