@@ -28,7 +28,7 @@
 //! With [`EventQueue::Unbounded`] the driver never pauses and queues grow
 //! as needed.
 //!
-//! A full queue that stays full for
+//! A queue that holds up reading for
 //! [`ServiceOptions::stall_after`](crate::ServiceOptions::stall_after)
 //! (10 s) is logged (`warn`). The subscription opened by
 //! [`Service::join`](crate::Service::join) (or by creating the service)

@@ -267,7 +267,7 @@ impl<T: Transport> Driver<T> {
                 if !self.stall_warned && since.elapsed() >= self.options.stall_after =>
             {
                 tracing::warn!(
-                    "an event queue has been full for {:?}: reading stays paused until its events are taken \
+                    "an event queue has held up reading for {:?}: reading stays paused until half of its events are taken \
                      (drop event streams you do not read)",
                     since.elapsed()
                 );
