@@ -177,19 +177,7 @@ impl<T> Queue<T> {
 
     /// Adds an item (never waits). Returns false if the subscriber is gone.
     pub(crate) fn push(&self, item: T) -> bool {
-        let waker = {
-            let mut q = self.lock();
-            if q.detached || q.closed {
-                return !q.detached;
-            }
-            q.items.push_back(item);
-            self.note_full(&mut q);
-            q.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-        true
+        self.push_all(std::iter::once(item))
     }
 
     /// Adds items (never waits), waking the reader once. Returns false if
