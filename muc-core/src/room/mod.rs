@@ -188,6 +188,11 @@ impl Room {
         &self.jid
     }
 
+    /// The bare JID of the room, shared (what its events are tagged with).
+    pub(crate) fn shared_jid(&self) -> &Arc<BareJid> {
+        &self.jid
+    }
+
     /// Where the room is in its life.
     pub fn state(&self) -> RoomState {
         self.state

@@ -35,17 +35,20 @@ impl Router {
 
     /// Handles a presence; gives it back if it is not from a known room.
     pub fn handle_presence(&mut self, p: Presence, now: Instant) -> Option<Presence> {
-        let key: Box<str> = match p.from.as_ref() {
-            Some(from) if self.rooms.contains_key(bare_str(from)) => bare_str(from).into(),
-            _ => return Some(p),
+        // The room's own shared JID is the key from here on: no copy of
+        // the address per presence.
+        let jid = match p.from.as_ref().and_then(|f| self.rooms.get(bare_str(f))) {
+            Some(room) => room.shared_jid().clone(),
+            None => return Some(p),
         };
+        let key = jid.as_str();
         if too_deep(&p.payloads) {
             tracing::warn!(room = %key, "presence nested deeper than {MAX_PAYLOAD_DEPTH} levels; ignored");
             return None;
         }
         match IncomingPresence::from_presence(p) {
             Ok(incoming) => {
-                if let Some(room) = self.rooms.get_mut(&key) {
+                if let Some(room) = self.rooms.get_mut(key) {
                     room.handle_presence(incoming, now);
                 }
             }
@@ -53,7 +56,7 @@ impl Router {
                 tracing::warn!(room = %key, error = %e, "invalid presence from the room; ignored")
             }
         }
-        self.collect(&key);
+        self.collect(key);
         None
     }
 

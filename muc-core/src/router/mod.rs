@@ -6,7 +6,6 @@
 //! room's events and stanzas into one ordered queue each.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jid::{BareJid, FullJid, Jid};
@@ -297,7 +296,7 @@ impl Router {
         let Some(room) = self.rooms.get_mut(key) else {
             return;
         };
-        let jid = Arc::new(room.jid().clone());
+        let jid = room.shared_jid().clone();
         while let Some(t) = room.poll_transmit() {
             self.transmits.push_back(t);
         }
