@@ -36,8 +36,9 @@ pub struct ServiceOptions {
     /// as direct invitations, only to available sessions (RFC 6121 §8.5.2.1).
     pub initial_presence: bool,
     /// How long an event queue may hold up reading (full, and not yet
-    /// down to half) before the driver logs a warning, and before an initial subscription nobody took (see
-    /// [`events`](crate::events)) is dropped (default 10 s).
+    /// down to half) before the driver logs a warning, and before an
+    /// initial subscription nobody took (see [`events`](crate::events)) is
+    /// dropped (default 10 s).
     pub stall_after: Duration,
 }
 

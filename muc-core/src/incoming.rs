@@ -143,31 +143,19 @@ impl IncomingPresence {
             error: None,
         };
         for child in el.children() {
-            // `has_ns` compares in place (`ns()` would copy the namespace).
-            let ns = [CLIENT_NS, muc_xso::ns::MUC_USER, OID]
-                .into_iter()
-                .find(|ns| child.has_ns(*ns))
-                .unwrap_or_default();
-            match (child.name(), ns) {
-                ("show", CLIENT_NS) => {
-                    p.show = Some(Show::from_xml_text(child.text()).map_err(|e| {
-                        InputError::Stanza(format!("<show>{}</show>: {e}", child.text()))
-                    })?);
-                }
-                ("status", CLIENT_NS) => {
-                    let lang = xml_lang(child).unwrap_or(own_lang);
-                    set_status(&mut p.statuses, Lang(lang.to_owned()), child.text());
-                }
-                ("x", muc_xso::ns::MUC_USER) if p.user.is_none() => {
-                    p.user = Some(UserExt::decode_ref(child)?);
-                }
-                ("occupant-id", OID) => {
-                    p.occupant_id = child.attr("id").map(str::to_owned);
-                }
-                ("error", CLIENT_NS) => {
-                    p.error = StanzaError::try_from(child.clone()).ok().map(Box::new);
-                }
-                _ => {}
+            if child.is("show", CLIENT_NS) {
+                p.show = Some(Show::from_xml_text(child.text()).map_err(|e| {
+                    InputError::Stanza(format!("<show>{}</show>: {e}", child.text()))
+                })?);
+            } else if child.is("status", CLIENT_NS) {
+                let lang = xml_lang(child).unwrap_or(own_lang);
+                set_status(&mut p.statuses, Lang(lang.to_owned()), child.text());
+            } else if p.user.is_none() && child.is("x", muc_xso::ns::MUC_USER) {
+                p.user = Some(UserExt::decode_ref(child)?);
+            } else if child.is("occupant-id", OID) {
+                p.occupant_id = child.attr("id").map(str::to_owned);
+            } else if child.is("error", CLIENT_NS) {
+                p.error = StanzaError::try_from(child.clone()).ok().map(Box::new);
             }
         }
         Ok(p)
