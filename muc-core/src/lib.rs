@@ -73,7 +73,7 @@ pub use leave_mode::LeaveMode;
 pub use occupant::{Occupant, OccupantKey, OccupantRef};
 pub use requests::{RequestId, Response, RoomDescription};
 pub use room::{JoinOptions, Room, RoomLimits, RoomState, Transmit};
-pub use router::{MAX_PAYLOAD_DEPTH, QueueLimits, Router, RouterConfig};
+pub use router::{MAX_PAYLOAD_DEPTH, PresenceBytes, QueueLimits, Router, RouterConfig};
 pub use secret::{Password, scrub_xml};
 pub use selfping::{SelfPingConfig, Verdict, verdict};
 pub use tracking::{MatchedBy, TrackerId, TrackerState};

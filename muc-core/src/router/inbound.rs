@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use jid::Jid;
+use jid::{BareJid, Jid};
 use minidom::Element;
 use muc_xso::{DirectInvite, Payload, UserExt};
 use xmpp_parsers::iq::Iq;
@@ -18,8 +18,19 @@ use crate::event::Event;
 use crate::incoming::IncomingPresence;
 use crate::invitation::{Invitation, InviteMode};
 use crate::requests::{self};
+use crate::wire::{DecodeError, parse_presence};
 
 use super::{After, MAX_PAYLOAD_DEPTH, Router, bare_str, iq_payload, too_deep};
+
+/// What [`Router::handle_presence_bytes`] did with a presence.
+#[derive(Debug)]
+pub enum PresenceBytes {
+    /// A room's presence, handled (or ignored as invalid, and logged): the
+    /// room's JID.
+    Room(Option<BareJid>),
+    /// Not from a known room: the presence, parsed, for the application.
+    NotMine(Presence),
+}
 
 impl Router {
     // ----- inbound -----
@@ -58,6 +69,48 @@ impl Router {
         }
         self.collect(key);
         None
+    }
+
+    /// Handles a presence read straight from the stream: one stanza's
+    /// bytes, as it sits in a `jabber:client` stream after the header (a
+    /// [`StanzaFramer`](crate::wire::StanzaFramer) frame). Decoded with the
+    /// router's [`PresenceDecoder`](crate::wire::PresenceDecoder): the same
+    /// outcome as [`handle_presence`](Self::handle_presence) on the parsed
+    /// stanza, without the tree.
+    ///
+    /// A presence that is not from a known room comes back parsed, for the
+    /// application. An error means the bytes are not a presence one can
+    /// read (not well-formed, or invalid as RFC 6121 has it); nothing was
+    /// changed.
+    pub fn handle_presence_bytes(
+        &mut self,
+        stanza: &[u8],
+        now: Instant,
+    ) -> Result<PresenceBytes, DecodeError> {
+        let incoming = match self.decoder.decode(stanza) {
+            Ok(incoming) => incoming,
+            // No `from`, or invalid MUC parts: the general path decides
+            // (ignored if from a room, the application's otherwise).
+            Err(DecodeError::Input(_)) => {
+                let p = parse_presence(stanza)?;
+                let room = p.from.as_ref().map(Jid::to_bare);
+                return Ok(match self.handle_presence(p, now) {
+                    Some(p) => PresenceBytes::NotMine(p),
+                    None => PresenceBytes::Room(room),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let jid = match self.rooms.get(bare_str(&incoming.from)) {
+            Some(room) => room.shared_jid().clone(),
+            None => return Ok(PresenceBytes::NotMine(parse_presence(stanza)?)),
+        };
+        let key = jid.as_str();
+        if let Some(room) = self.rooms.get_mut(key) {
+            room.handle_presence(incoming, now);
+        }
+        self.collect(key);
+        Ok(PresenceBytes::Room(Some(BareJid::clone(&jid))))
     }
 
     /// Handles a message; gives it back if it is not MUC's business.

@@ -19,10 +19,13 @@ use crate::id::IdGenerator;
 use crate::requests::{Kind, RequestId};
 use crate::room::{Room, RoomState, Transmit};
 use crate::tracking::TrackerId;
+use crate::wire::PresenceDecoder;
 
 mod actions;
 mod inbound;
 mod iq_requests;
+
+pub use inbound::PresenceBytes;
 
 /// Router settings.
 #[derive(Debug, Clone)]
@@ -168,6 +171,8 @@ pub struct Router {
     transmits: Bounded<Transmit>,
     events: Bounded<Event>,
     wall: Option<(Instant, DateTime)>,
+    /// Reads presences given as bytes (it remembers our checked JID).
+    decoder: PresenceDecoder,
 }
 
 /// Payloads nested deeper than this are not handled. minidom's `Clone`,
@@ -221,6 +226,7 @@ impl Router {
             pending: HashMap::new(),
             transmits: Bounded::new(QueueLimits::default().max_transmits, "transmits"),
             events: Bounded::new(QueueLimits::default().max_events, "events"),
+            decoder: PresenceDecoder::new(),
             wall: None,
         }
     }

@@ -39,8 +39,11 @@ use xmpp_parsers::presence::Presence;
 
 use crate::incoming::{IncomingPresence, InputError};
 
+mod frames;
 mod lexer;
 mod parser;
+
+pub use frames::{Frame, FrameError, MAX_STANZA_DEPTH, MAX_STANZA_SIZE, StanzaFramer};
 
 use parser::*;
 
@@ -135,16 +138,19 @@ impl PresenceDecoder {
     /// The general path: minidom (rxml), xmpp-parsers'
     /// [`Presence`], then [`IncomingPresence::from_presence`].
     pub fn decode_general(&self, stanza: &[u8]) -> Result<IncomingPresence, DecodeError> {
-        let element = Element::from_reader_with_prefixes(stanza, CLIENT_NS.to_owned())?;
-        let presence = match Presence::try_from(element) {
-            Ok(p) => p,
-            Err(xmpp_parsers::FromElementError::Mismatch(e)) => {
-                return Err(DecodeError::NotPresence(Box::new(e)));
-            }
-            Err(xmpp_parsers::FromElementError::Invalid(e)) => {
-                return Err(DecodeError::Presence(e));
-            }
-        };
-        Ok(IncomingPresence::from_presence(presence)?)
+        Ok(IncomingPresence::from_presence(parse_presence(stanza)?)?)
+    }
+}
+
+/// One presence's bytes (as it sits in a `jabber:client` stream) as
+/// xmpp-parsers' [`Presence`], the general path's way (minidom, rxml).
+pub fn parse_presence(stanza: &[u8]) -> Result<Presence, DecodeError> {
+    let element = Element::from_reader_with_prefixes(stanza, CLIENT_NS.to_owned())?;
+    match Presence::try_from(element) {
+        Ok(p) => Ok(p),
+        Err(xmpp_parsers::FromElementError::Mismatch(e)) => {
+            Err(DecodeError::NotPresence(Box::new(e)))
+        }
+        Err(xmpp_parsers::FromElementError::Invalid(e)) => Err(DecodeError::Presence(e)),
     }
 }
