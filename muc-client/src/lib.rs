@@ -78,8 +78,9 @@
 //! # Transports
 //!
 //! * [`Service::connect`]: the library owns the stream (tokio-xmpp's
-//!   stanza stream, plain TCP), notices a lost stream at once, reconnects
-//!   and rejoins by itself.
+//!   login over plain TCP, then this crate's own stream reader, or
+//!   tokio-xmpp's stanza stream: [`StreamReader`]), notices a lost stream
+//!   at once, reconnects and rejoins by itself.
 //! * [`Service::connect_with`]: the same through any tokio-xmpp connector
 //!   (STARTTLS, DNS).
 //! * [`Service::from_client`]: hand over a `tokio_xmpp::Client` you built
@@ -108,6 +109,7 @@ pub mod events;
 mod jids;
 mod join;
 mod local;
+mod own_stream;
 mod room;
 mod room_actions;
 mod service;
@@ -127,8 +129,8 @@ pub use room_actions::MessageContent;
 pub use service::{Service, ServiceOptions};
 pub use service_requests::Registration;
 pub use tracker::{DEFAULT_TRACKING_TIMEOUT, MessageTracker};
-pub use transport::{Receipt, ReturnSlot, Transport, TransportEvent};
-pub use xmpp::ConnectOptions;
+pub use transport::{RawPresence, Receipt, ReturnSlot, Transport, TransportEvent};
+pub use xmpp::{ConnectOptions, StreamReader};
 
 pub use muc_core::muc_xso::forms::{
     RegistrationForm, RoomConfig, RoomFeatures, RoomInfo, VoiceRequest, Whois,

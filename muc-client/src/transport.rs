@@ -53,6 +53,10 @@ pub enum TransportEvent {
     /// A stanza arrived; what is not MUC's goes back through the slot
     /// (`None` when MUC took it).
     Returning(Stanza, ReturnSlot),
+    /// A presence as the bytes this crate's own stream reader cut from the
+    /// stream ([`StreamReader::Own`](crate::StreamReader::Own)); what is
+    /// not MUC's goes to the service events, parsed.
+    Presence(RawPresence),
     /// The stanza with this receipt was written to the stream.
     Written(Receipt),
     /// The stanza with this receipt could not be written.
@@ -62,6 +66,18 @@ pub enum TransportEvent {
     Error(String),
     /// The transport is gone for good.
     Closed,
+}
+
+/// One `<presence/>` element's bytes, as it sits in a `jabber:client`
+/// stream; only this crate makes them (they are read with muc-core's
+/// [`PresenceDecoder`](muc_core::wire::PresenceDecoder), which trusts the
+/// framing and depth bounds of the reader that cut them).
+pub struct RawPresence(pub(crate) Vec<u8>);
+
+impl std::fmt::Debug for RawPresence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawPresence({} bytes)", self.0.len())
+    }
 }
 
 /// A stanza stream the driver can run on.

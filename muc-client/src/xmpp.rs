@@ -1,5 +1,7 @@
-//! The library-owned stream: tokio-xmpp's `StanzaStream` with a connector
-//! of our own.
+//! The library-owned stream: tokio-xmpp's connectors and login, then this
+//! crate's own reader ([`StreamReader::Own`], the default; see
+//! `own_stream.rs`) or tokio-xmpp's `StanzaStream`
+//! ([`StreamReader::TokioXmpp`]), with a connector of our own.
 //!
 //! Why not `tokio_xmpp::Client`? Its worker swallows the stream's
 //! `Suspended` event, so a dropped socket goes unnoticed until the next
@@ -10,8 +12,8 @@
 //! password), backs off within bounds we choose, and stops when the service
 //! closes, so no retry task outlives it.
 //!
-//! One task owns the stream and runs `tokio::select!` over it and the
-//! driver's outbound channel (no `split()`: pitfall T5).
+//! With `StanzaStream`, one task owns the stream and runs `tokio::select!`
+//! over it and the driver's outbound channel (no `split()`: pitfall T5).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -29,6 +31,8 @@ use tokio_xmpp::stanzastream::{
     Connection, Event as StreamEvent_, StanzaStage, StanzaState, StanzaStream, StreamEvent,
 };
 use tokio_xmpp::xmlstream::{StreamHeader, Timeouts};
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::stanza::Stanza;
 
 use crate::error::{Error, Result};
 use crate::jids::IntoJid;
@@ -54,6 +58,34 @@ pub struct ConnectOptions {
     pub max_reconnect_delay: Duration,
     /// The resource to ask for (default: the server picks one).
     pub resource: Option<String>,
+    /// What reads the stream once logged in (default
+    /// [`StreamReader::Own`]).
+    pub reader: StreamReader,
+}
+
+/// What reads a library-owned stream once tokio-xmpp has connected and
+/// logged in (TLS, SASL and the stream restart are tokio-xmpp's either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamReader {
+    /// tokio-xmpp's `StanzaStream`: it binds the resource, parses every
+    /// stanza into xmpp-parsers types (about 8 µs per presence of the
+    /// benchmark workload, on one core), and resumes a lost stream with
+    /// XEP-0198 where the server offers it. Stanzas handed to the service
+    /// while no stream is up wait for the next one.
+    TokioXmpp,
+    /// This crate reads the socket itself: it binds the resource, cuts
+    /// the stream into stanzas ([`muc_core::wire::StanzaFramer`], which
+    /// refuses stanzas larger than 16 MiB or nested deeper than 256
+    /// levels before anything parses them), reads presences with muc-core's
+    /// [`PresenceDecoder`](muc_core::wire::PresenceDecoder) (no tree) and
+    /// parses the rest with minidom. Several times less CPU per presence
+    /// than `TokioXmpp` (see benches/README.md); no XEP-0198, so a lost
+    /// stream is always a reconnect (rooms with autorejoin are rejoined).
+    /// Stanzas handed to the service while no stream is up are not sent
+    /// (a tracked message is reported unsent).
+    #[default]
+    Own,
 }
 
 impl Default for ConnectOptions {
@@ -65,6 +97,7 @@ impl Default for ConnectOptions {
             reconnect_delay: Duration::from_millis(500),
             max_reconnect_delay: Duration::from_secs(30),
             resource: None,
+            reader: StreamReader::default(),
         }
     }
 }
@@ -87,6 +120,12 @@ impl ConnectOptions {
         self.reconnect_delay = delay;
         self
     }
+
+    /// Sets what reads the stream.
+    pub fn reader(mut self, reader: StreamReader) -> Self {
+        self.reader = reader;
+        self
+    }
 }
 
 /// How the last login attempt ended.
@@ -98,17 +137,17 @@ enum Attempt {
 }
 
 /// Everything a login needs; the password stays out of `Debug`.
-struct Login<C> {
+pub(crate) struct Login<C> {
     /// How to reach the server (plain TCP for [`Service::connect`]).
     connector: C,
-    jid: Jid,
+    pub(crate) jid: Jid,
     password: Password,
     /// The server, as error messages name it.
     target: String,
-    timeouts: Timeouts,
+    pub(crate) timeouts: Timeouts,
     attempt_timeout: Duration,
-    delay: Duration,
-    max_delay: Duration,
+    pub(crate) delay: Duration,
+    pub(crate) max_delay: Duration,
     status: watch::Sender<Attempt>,
     errors: tokio::sync::mpsc::UnboundedSender<TransportEvent>,
     /// Becomes true (or its sender goes away) when the stream closes.
@@ -157,21 +196,34 @@ impl<C: ServerConnector + Sync> Login<C> {
 
     /// Tries until a login succeeds or the stream no longer wants one.
     async fn attempts(self: Arc<Self>, mut slot: oneshot::Sender<Connection>) {
+        let conn = tokio::select! {
+            c = self.connection() => c,
+            () = slot.closed() => return,
+        };
+        match conn {
+            // If the stream is gone, the connection just closes.
+            Some(conn) => {
+                let _ = slot.send(conn);
+            }
+            None => park(slot).await,
+        }
+    }
+
+    /// Tries until a login succeeds (backing off between attempts,
+    /// reporting each failure); `None` once the stream closes.
+    pub(crate) async fn connection(&self) -> Option<Connection> {
         let mut delay = self.delay;
         let mut closing = self.closing.clone();
         loop {
             let attempt = tokio::time::timeout(self.attempt_timeout, self.login());
             let outcome = tokio::select! {
                 r = attempt => r,
-                () = slot.closed() => return,
-                () = closed(&mut closing) => return park(slot).await,
+                () = closed(&mut closing) => return None,
             };
             let failure = match outcome {
                 Ok(Ok(conn)) => {
                     self.status.send_replace(Attempt::Pending);
-                    // If the stream is gone, the connection just closes.
-                    let _ = slot.send(conn);
-                    return;
+                    return Some(conn);
                 }
                 Ok(Err(tokio_xmpp::Error::Auth(e))) => Attempt::AuthFailed(e.to_string()),
                 Ok(Err(e)) => Attempt::Failed(e.to_string()),
@@ -188,16 +240,22 @@ impl<C: ServerConnector + Sync> Login<C> {
             self.status.send_replace(failure);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                () = slot.closed() => return,
-                () = closed(&mut closing) => return park(slot).await,
+                () = closed(&mut closing) => return None,
             }
             delay = (delay * 2).min(self.max_delay);
         }
     }
+
+    /// Reports a failure after login (binding, a lost stream) the way a
+    /// failed attempt is reported.
+    pub(crate) fn report(&self, text: String) {
+        let _ = self.errors.send(TransportEvent::Error(text.clone()));
+        self.status.send_replace(Attempt::Failed(text));
+    }
 }
 
 /// Waits until the stream closes.
-async fn closed(closing: &mut watch::Receiver<bool>) {
+pub(crate) async fn closed(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|c| *c).await;
 }
 
@@ -241,6 +299,10 @@ fn start<C: ServerConnector + Sync>(
         errors: far.side.clone(),
         closing: closing_rx,
     });
+    if options.reader == StreamReader::Own {
+        tokio::spawn(crate::own_stream::run(login, far, closing_tx));
+        return (transport, status_rx);
+    }
     let connector = Box::new(
         move |_location: Option<String>, slot: oneshot::Sender<Connection>| {
             tokio::spawn(login.clone().attempts(slot));
@@ -275,6 +337,7 @@ async fn run(mut stream: StanzaStream, far: FarSide, closing: watch::Sender<bool
             },
             ev = stream.next(), if pending.is_none() => {
                 pending = match ev {
+                    Some(StreamEvent_::Stanza(st)) if is_liveness_answer(&st) => None,
                     Some(StreamEvent_::Stanza(st)) => Some(TransportEvent::Stanza(st)),
                     Some(StreamEvent_::Stream(StreamEvent::Reset { bound_jid, .. })) => {
                         connected = true;
@@ -330,6 +393,14 @@ async fn run(mut stream: StanzaStream, far: FarSide, closing: watch::Sender<bool
     close(stream, connected, &closing).await;
 }
 
+/// The answer to the stream's own keepalive: tokio-xmpp 6.0.0's stanza
+/// stream sends an IQ ping after a silence and hands the answer on like any
+/// other stanza; it is nobody's business past this point.
+fn is_liveness_answer(stanza: &Stanza) -> bool {
+    const PROBE: &str = "xmpp-rs-stanzastream-liveness-probe-";
+    matches!(stanza, Stanza::Iq(Iq::Result { id, .. } | Iq::Error { id, .. }) if id.starts_with(PROBE))
+}
+
 /// Ends the stream: cleanly (stream footer) if one is up, and stops the
 /// login attempts.
 async fn close(stream: StanzaStream, connected: bool, closing: &watch::Sender<bool>) {
@@ -350,11 +421,13 @@ impl Service {
     /// at once (rooms are suspended) and the service reconnects by itself
     /// (rooms with autorejoin are rejoined).
     ///
-    /// This runs tokio-xmpp's `StanzaStream` (the layer under
-    /// `tokio_xmpp::Client`) with a login of our own: unlike `Client`, it
-    /// reports a lost stream instead of staying silent until the next
-    /// `Online`, a rejected password ends `connect` instead of being retried
-    /// forever, reconnect attempts back off from
+    /// This logs in with tokio-xmpp's connector and SASL, then reads the
+    /// stream with this crate's own reader (default; presences are decoded
+    /// without a tree, several times cheaper) or with tokio-xmpp's
+    /// `StanzaStream`, as `options.reader` says ([`StreamReader`]). Unlike
+    /// `tokio_xmpp::Client`, a lost stream is reported instead of staying
+    /// silent until the next `Online`, a rejected password ends `connect`
+    /// instead of being retried forever, reconnect attempts back off from
     /// `options.reconnect_delay` to `options.max_reconnect_delay`, and no
     /// attempt outlives the service. For TLS or DNS, see
     /// [`Service::connect_with`].

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use jid::BareJid;
-use muc_core::{RequestId, Response, Router, RouterConfig, TrackerId, TrackerState};
+use muc_core::{PresenceBytes, RequestId, Response, Router, RouterConfig, TrackerId, TrackerState};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::stanza::Stanza;
@@ -24,7 +24,7 @@ use crate::events::{ServiceEvent, ServiceEvents, Subscribers};
 use crate::join::Entered;
 use crate::service::ServiceOptions;
 use crate::state::{Command, Registry, RoomShared, Target, TrackerSender, Waiters};
-use crate::transport::{Receipt, Transport, TransportEvent};
+use crate::transport::{RawPresence, Receipt, Transport, TransportEvent};
 
 mod publish;
 
@@ -444,6 +444,18 @@ impl<T: Transport> Driver<T> {
                 self.mark(room_of(&stanza).as_ref());
                 let back = self.router.handle_stanza(stanza, now);
                 let _ = slot.0.send(back);
+            }
+            TransportEvent::Presence(RawPresence(bytes)) => {
+                match self.router.handle_presence_bytes(&bytes, now) {
+                    Ok(PresenceBytes::Room(room)) => self.mark(room.as_ref()),
+                    Ok(PresenceBytes::NotMine(p)) => {
+                        self.outbox
+                            .push(Outgoing::Service(ServiceEvent::Stanza(Box::new(
+                                Stanza::Presence(p),
+                            ))))
+                    }
+                    Err(e) => tracing::warn!(error = %e, "unreadable presence; ignored"),
+                }
             }
             TransportEvent::Written(Receipt(id)) => self.router.transmitted(id),
             TransportEvent::WriteFailed(Receipt(id)) => self.router.transmit_failed(id),

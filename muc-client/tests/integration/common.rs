@@ -43,6 +43,7 @@ pub fn fast() -> ConnectOptions {
     ConnectOptions::default()
         .connect_timeout(Duration::from_secs(5))
         .reconnect_delay(Duration::from_millis(50))
+        .reader(crate::READER)
 }
 
 pub fn fast_with(service: ServiceOptions) -> ConnectOptions {
