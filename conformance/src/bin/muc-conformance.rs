@@ -4,6 +4,7 @@
 //! ```text
 //! muc-conformance [--servers embedded,prosody,ejabberd[,containers]] [--out PATH]
 //!                 [--filter SUBSTRING] [--jobs N] [--timeout SECONDS]
+//!                 [--reader own|tokio-xmpp]
 //! ```
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use conformance::backend::Backend;
 use conformance::runner::{SuiteConfig, run_suite};
+use muc_client::StreamReader;
 
 const USAGE: &str = "\
 usage: muc-conformance [OPTIONS]
@@ -28,6 +30,8 @@ options:
   --filter TEXT      run only scenarios whose id contains TEXT
   --jobs N           scenarios at once per server [default: 4]
   --timeout SECONDS  time limit of one scenario [default: 30]
+  --reader READER    what reads the clients' streams: own (muc-client's reader) or
+                     tokio-xmpp (tokio-xmpp's StanzaStream) [default: own]
   -h, --help         this text
 
 environment:
@@ -83,6 +87,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
                         format!("--timeout wants a positive number of seconds, not {v:?}")
                     })?;
                 config.scenario_timeout = Duration::from_secs_f64(secs);
+            }
+            "--reader" => {
+                config.reader = match value("--reader")?.as_str() {
+                    "own" => StreamReader::Own,
+                    "tokio-xmpp" => StreamReader::TokioXmpp,
+                    v => return Err(format!("--reader wants own or tokio-xmpp, not {v:?}")),
+                }
             }
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use jid::BareJid;
+use muc_client::StreamReader;
 
 use crate::backend::{Account, Backend, BackendError, RunningServer};
 
@@ -15,6 +16,7 @@ pub struct ScenarioCtx {
     server: Arc<RunningServer>,
     scenario_id: &'static str,
     rooms: AtomicU32,
+    reader: StreamReader,
 }
 
 impl ScenarioCtx {
@@ -24,7 +26,20 @@ impl ScenarioCtx {
             server,
             scenario_id,
             rooms: AtomicU32::new(0),
+            reader: StreamReader::default(),
         }
+    }
+
+    /// The same, its clients' streams read by `reader`.
+    pub fn with_reader(mut self, reader: StreamReader) -> Self {
+        self.reader = reader;
+        self
+    }
+
+    /// What reads the scenario's client streams (see
+    /// [`connect`](crate::scenarios::support::connect)).
+    pub fn reader(&self) -> StreamReader {
+        self.reader
     }
 
     /// The running server.

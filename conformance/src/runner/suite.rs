@@ -4,6 +4,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use muc_client::StreamReader;
 use tokio::sync::Semaphore;
 
 use super::{Outcome, Scenario, ScenarioCtx, check_ids, registry};
@@ -27,6 +28,9 @@ pub struct SuiteConfig {
     pub server: ServerConfig,
     /// The skip list (see [`SKIP_ENV`]). Default: the environment variable's value.
     pub skip_servers: Option<String>,
+    /// What reads the scenarios' client streams. Default: muc-client's
+    /// default ([`StreamReader::Own`]).
+    pub reader: StreamReader,
 }
 
 impl Default for SuiteConfig {
@@ -39,6 +43,7 @@ impl Default for SuiteConfig {
             scenario_timeout: Duration::from_secs(30),
             server: ServerConfig::default(),
             skip_servers: std::env::var(SKIP_ENV).ok(),
+            reader: StreamReader::default(),
         }
     }
 }
@@ -163,6 +168,7 @@ async fn run_backend(
                     scenarios,
                     config.parallelism,
                     config.scenario_timeout,
+                    config.reader,
                 )
                 .await;
                 match Arc::try_unwrap(server) {
@@ -188,12 +194,14 @@ fn uniform(scenarios: &[Scenario], outcome: Outcome) -> Vec<CellResult> {
 }
 
 /// Runs `scenarios` on one server, `parallelism` at a time, each in its own task with a
-/// time limit. A panic or a timeout becomes [`Outcome::Fail`]. Results keep the input order.
+/// time limit, its clients' streams read by `reader`. A panic or a timeout becomes
+/// [`Outcome::Fail`]. Results keep the input order.
 pub async fn run_on_server(
     server: Arc<RunningServer>,
     scenarios: &[Scenario],
     parallelism: usize,
     timeout: Duration,
+    reader: StreamReader,
 ) -> Vec<CellResult> {
     let slots = Arc::new(Semaphore::new(parallelism.max(1)));
     let tasks: Vec<_> = scenarios
@@ -204,7 +212,7 @@ pub async fn run_on_server(
             tokio::spawn(async move {
                 // The semaphore is never closed, so this only waits for a free slot.
                 let _slot = slots.acquire_owned().await;
-                run_one(server, scenario, timeout).await
+                run_one(server, scenario, timeout, reader).await
             })
         })
         .collect();
@@ -218,16 +226,18 @@ pub async fn run_on_server(
     cells
 }
 
-/// Runs one scenario in its own task, with a time limit.
+/// Runs one scenario in its own task, with a time limit, its clients' streams read by
+/// `reader`.
 pub async fn run_one(
     server: Arc<RunningServer>,
     scenario: Scenario,
     timeout: Duration,
+    reader: StreamReader,
 ) -> CellResult {
     let backend = server.kind();
     let started = Instant::now();
     let task = tokio::spawn(async move {
-        let ctx = ScenarioCtx::new(server, scenario.id);
+        let ctx = ScenarioCtx::new(server, scenario.id).with_reader(reader);
         (scenario.run)(&ctx).await
     });
     let abort = task.abort_handle();

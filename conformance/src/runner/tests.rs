@@ -9,6 +9,7 @@ use super::*;
 use crate::backend::{Backend, RunningServer, default_accounts};
 use crate::report::{Report, ScenarioRow, ServerColumn, ServerStatus};
 use crate::scenario;
+use muc_client::StreamReader;
 
 async fn demo_pass(ctx: &ScenarioCtx) -> Outcome {
     assert_eq!(ctx.user("alice").password(), "alicepw");
@@ -85,6 +86,7 @@ async fn outcomes_panics_and_timeouts() {
         &demo_scenarios(),
         4,
         Duration::from_millis(300),
+        StreamReader::default(),
     )
     .await;
     let outcomes: Vec<&Outcome> = cells.iter().map(|c| &c.outcome).collect();
@@ -130,6 +132,7 @@ async fn parallelism_is_bounded_and_order_kept() {
         &scenarios,
         3,
         Duration::from_secs(5),
+        StreamReader::default(),
     )
     .await;
     assert_eq!(cells.len(), 10);
@@ -174,8 +177,9 @@ fn demo_report(
 #[tokio::test]
 async fn report_table_notes_and_counting_line() {
     let t = Duration::from_millis(200);
-    let a = run_on_server(detached(Backend::Prosody), &demo_scenarios(), 4, t).await;
-    let b = run_on_server(detached(Backend::Ejabberd), &demo_scenarios(), 4, t).await;
+    let r = StreamReader::default();
+    let a = run_on_server(detached(Backend::Prosody), &demo_scenarios(), 4, t, r).await;
+    let b = run_on_server(detached(Backend::Ejabberd), &demo_scenarios(), 4, t, r).await;
     let report = demo_report(a, b);
 
     let c = report.counts();

@@ -17,7 +17,7 @@ pub async fn connect(ctx: &ScenarioCtx, user: &str) -> Result<Service, Error> {
         &account.jid().to_string(),
         account.password(),
         ctx.addr(),
-        ConnectOptions::default(),
+        ConnectOptions::default().reader(ctx.reader()),
     )
     .await?;
     Ok(service)
@@ -35,7 +35,7 @@ pub async fn connect_via(
         &account.jid().to_string(),
         account.password(),
         addr,
-        quick_reconnect(),
+        quick_reconnect().reader(ctx.reader()),
     )
     .await?;
     Ok(service)
@@ -57,7 +57,7 @@ pub async fn connect_fresh(ctx: &ScenarioCtx) -> Result<(Service, jid::BareJid),
         &account.jid().to_string(),
         account.password(),
         ctx.addr(),
-        ConnectOptions::default(),
+        ConnectOptions::default().reader(ctx.reader()),
     )
     .await?;
     Ok((service, account.jid().clone()))
@@ -74,7 +74,7 @@ pub async fn connect_fresh_via(
         &account.jid().to_string(),
         account.password(),
         proxy.addr(),
-        quick_reconnect(),
+        quick_reconnect().reader(ctx.reader()),
     )
     .await?;
     Ok((service, account.jid().clone()))
