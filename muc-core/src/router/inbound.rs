@@ -82,6 +82,11 @@ impl Router {
     /// application. An error means the bytes are not a presence one can
     /// read (not well-formed, or invalid as RFC 6121 has it); nothing was
     /// changed.
+    ///
+    /// What a presence the fast path declines is parsed into is a minidom
+    /// tree, and minidom drops and clones trees recursively: give this
+    /// frames of a [`StanzaFramer`](crate::wire::StanzaFramer), whose
+    /// nesting bound keeps that recursion shallow.
     pub fn handle_presence_bytes(
         &mut self,
         stanza: &[u8],

@@ -1,29 +1,5 @@
-//! Cutting a stream's bytes into stanzas, without parsing them.
-//!
-//! [`StanzaFramer`] is what a transport that reads the socket itself puts
-//! between the socket and [`PresenceDecoder`](super::PresenceDecoder) (or a
-//! general parser for the other stanzas). It follows the XML just enough to
-//! find where each top-level element of the stream ends: tags (with `>` in
-//! quoted attribute values), end tags, empty-element tags, CDATA sections
-//! and comments. It does not check well-formedness; the parser that reads a
-//! stanza does. What it does check is what a parser reading the whole
-//! stream would stop on before building anything: text or markup that is
-//! not allowed between stanzas (fatal). A stanza larger or deeper than the
-//! bounds is skipped, its bytes dropped as they come (deep nesting is what
-//! overflows the stack of recursive tree code such as minidom's, so it is
-//! refused here, before any tree exists).
-//!
-//! ```
-//! use muc_core::wire::{Frame, StanzaFramer};
-//!
-//! let mut framer = StanzaFramer::new();
-//! framer.push(b"<presence from='a@b/c'/> <message><body>hi</bo");
-//! assert!(matches!(framer.next_frame(), Ok(Some(Frame::Stanza(s))) if s == b"<presence from='a@b/c'/>"));
-//! assert!(matches!(framer.next_frame(), Ok(None))); // the message is not complete yet
-//! framer.push(b"dy></message></stream:stream>");
-//! assert!(matches!(framer.next_frame(), Ok(Some(Frame::Stanza(s))) if s.starts_with(b"<message>")));
-//! assert!(matches!(framer.next_frame(), Ok(Some(Frame::End))));
-//! ```
+//! Cutting a stream's bytes into stanzas, without parsing them
+//! ([`StanzaFramer`]).
 
 use std::fmt;
 
@@ -93,7 +69,32 @@ enum Scan {
     Ended,
 }
 
-/// Cuts a stream into [`Frame`]s; see the [module docs](self).
+/// Cuts a stream's bytes into [`Frame`]s, without parsing them.
+///
+/// It is what a transport that reads the socket itself puts
+/// between the socket and [`PresenceDecoder`](super::PresenceDecoder) (or a
+/// general parser for the other stanzas). It follows the XML just enough to
+/// find where each top-level element of the stream ends: tags (with `>` in
+/// quoted attribute values), end tags, empty-element tags, CDATA sections
+/// and comments. It does not check well-formedness; the parser that reads a
+/// stanza does. What it does check is what a parser reading the whole
+/// stream would stop on before building anything: text or markup that is
+/// not allowed between stanzas (fatal). A stanza larger or deeper than the
+/// bounds is skipped, its bytes dropped as they come (deep nesting is what
+/// overflows the stack of recursive tree code such as minidom's, so it is
+/// refused here, before any tree exists).
+///
+/// ```
+/// use muc_core::wire::{Frame, StanzaFramer};
+///
+/// let mut framer = StanzaFramer::new();
+/// framer.push(b"<presence from='a@b/c'/> <message><body>hi</bo");
+/// assert!(matches!(framer.next_frame(), Ok(Some(Frame::Stanza(s))) if s == b"<presence from='a@b/c'/>"));
+/// assert!(matches!(framer.next_frame(), Ok(None))); // the message is not complete yet
+/// framer.push(b"dy></message></stream:stream>");
+/// assert!(matches!(framer.next_frame(), Ok(Some(Frame::Stanza(s))) if s.starts_with(b"<message>")));
+/// assert!(matches!(framer.next_frame(), Ok(Some(Frame::End))));
+/// ```
 ///
 /// Feed it the bytes that follow the stream header with
 /// [`push`](Self::push), then take frames with
@@ -169,7 +170,8 @@ impl StanzaFramer {
         self.buf.extend_from_slice(bytes);
     }
 
-    /// How many bytes wait in the framer (a stanza not complete yet).
+    /// How many bytes wait in the framer (a stanza not complete yet): at
+    /// most the size bound and one byte more.
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.start
     }
