@@ -6,12 +6,14 @@
 //! the run-to-run spread behind it, which on a 2-core machine is large:
 //! some runs take ~40 % more CPU for the same work (see benches/README.md).
 //!
-//! `cargo run -p benches --release --example end_to_end_runs -- [runs]`
-//! (default 20 runs, after one warm-up run).
+//! `cargo run -p benches --release --example end_to_end_runs -- [runs] [tokio-xmpp]`
+//! (default 20 runs, after one warm-up run; `tokio-xmpp`: the stream read
+//! by [`StreamReader::TokioXmpp`] instead of the crate's own reader).
 
 use std::time::Duration;
 
 use benches::workload::N;
+use muc_client::StreamReader;
 
 #[path = "../shared/end_to_end.rs"]
 mod e2e;
@@ -44,13 +46,17 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20)
         .max(1);
+    let (reader, name) = match std::env::args().nth(2).as_deref() {
+        Some("tokio-xmpp") => (StreamReader::TokioXmpp, "end-to-end (tokio-xmpp reader)"),
+        _ => (StreamReader::Own, "end-to-end"),
+    };
     let rt = e2e::runtime();
     let (server, elements) = e2e::setup(&rt);
-    rt.block_on(e2e::run(&server, &elements));
+    rt.block_on(e2e::run(&server, &elements, reader));
     let mut rates = Vec::with_capacity(runs);
     for i in 0..runs {
         let cpu = process_cpu();
-        let time = rt.block_on(e2e::run(&server, &elements));
+        let time = rt.block_on(e2e::run(&server, &elements, reader));
         let rate = 3.0 * N as f64 / time.as_secs_f64();
         let cpu = process_cpu().saturating_sub(cpu);
         println!(
@@ -61,7 +67,7 @@ fn main() {
     }
     rates.sort_by(f64::total_cmp);
     println!(
-        "end-to-end: median {:.0}/s, worst {:.0}/s, best {:.0}/s over {runs} runs",
+        "{name}: median {:.0}/s, worst {:.0}/s, best {:.0}/s over {runs} runs",
         rates[runs / 2],
         rates[0],
         rates[runs - 1]

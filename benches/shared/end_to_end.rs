@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use benches::workload::{self, N};
 use futures::StreamExt;
-use muc_client::{ConnectOptions, JoinOptions, RoomEvent, Service};
+use muc_client::{ConnectOptions, JoinOptions, RoomEvent, Service, StreamReader};
 use muc_testserver::{Profile, RoomSpec, Server};
 use tokio::runtime::Runtime;
 
@@ -43,11 +43,12 @@ pub fn setup(rt: &Runtime) -> (Server, Vec<minidom::Element>) {
     (server, elements)
 }
 
-/// One run: connect, join, inject, wait for the last event. Returns the
-/// time from the injection to the last event.
-pub async fn run(server: &Server, elements: &[minidom::Element]) -> Duration {
+/// One run: connect (the stream read by `reader`), join, inject, wait for
+/// the last event. Returns the time from the injection to the last event.
+pub async fn run(server: &Server, elements: &[minidom::Element], reader: StreamReader) -> Duration {
     let options = ConnectOptions {
         resource: Some("bench".into()),
+        reader,
         ..ConnectOptions::default()
     };
     let service = Service::connect("me@example.org", PASSWORD, server.addr(), options)

@@ -71,6 +71,14 @@
 //! the stream is down), so nothing hangs, not even on tokio-xmpp's silent
 //! reconnects.
 //!
+//! With [`Service::connect`], the stream is read by a task of this crate
+//! once tokio-xmpp has logged in ([`StreamReader::Own`], the default): it
+//! cuts the stream into stanzas with muc-core's
+//! [`StanzaFramer`](muc_core::wire::StanzaFramer) and hands presences to
+//! the driver as bytes, which muc-core decodes without building a tree
+//! (in a busy room, most of a client's CPU otherwise goes into
+//! tokio-xmpp's XML parsing; see benches/README.md).
+//!
 //! Events are never dropped; a slow reader makes the driver stop reading
 //! the transport until it catches up (see [`events`] for the details and
 //! for several subscribers).
