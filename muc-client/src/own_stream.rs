@@ -66,9 +66,16 @@ pub(crate) async fn run<C: ServerConnector + Sync>(
         mut outbound,
     } = far;
     let mut delay = login.delay;
+    // A pause before the next login (after a failed bind).
+    let mut pause = Duration::ZERO;
     loop {
-        // Log in; what the driver sends meanwhile is not sent.
-        let connecting = login.connection();
+        // Log in; what the driver sends meanwhile is not sent, and a close
+        // ends the wait at once.
+        let wait = pause;
+        let connecting = async {
+            tokio::time::sleep(wait).await;
+            login.connection().await
+        };
         tokio::pin!(connecting);
         let conn = loop {
             tokio::select! {
@@ -102,6 +109,7 @@ pub(crate) async fn run<C: ServerConnector + Sync>(
                 if online {
                     // The first attempt after a lost stream is immediate.
                     delay = login.delay;
+                    pause = Duration::ZERO;
                     if events.send(TransportEvent::Offline).await.is_err() {
                         closing.send_replace(true);
                         return;
@@ -109,7 +117,7 @@ pub(crate) async fn run<C: ServerConnector + Sync>(
                 } else {
                     // Logged in but never online (binding failed): back
                     // off as after a failed login.
-                    tokio::time::sleep(delay).await;
+                    pause = delay;
                     delay = (delay * 2).min(login.max_delay);
                 }
             }
