@@ -3,8 +3,10 @@
 //! them is exercised too: the frames and errors never depend on how the
 //! stream was read, each frame is an exact, in-order slice of the input
 //! (with only whitespace between two frames that no skipped stanza
-//! separates), a skipped stanza is not kept in memory, and what the client
-//! does with a frame (the presence decoder, minidom) does not panic on it.
+//! separates), a skipped stanza is not kept in memory, the frames of a
+//! stream a real parser reads are exactly its elements, and what the
+//! client does with a frame (the presence decoder, minidom) does not
+//! panic on it.
 
 use muc_core::wire::{Frame, FrameError, PresenceDecoder, StanzaFramer};
 
@@ -43,6 +45,47 @@ fn frames(input: &[u8], cuts: &[usize]) -> Vec<Result<(Frame, usize), FrameError
     out
 }
 
+/// When the input, inside a stream root, is a document a real parser
+/// (minidom, rxml) reads, the frames are exactly the root's children.
+fn agrees_with_a_parser(input: &[u8], whole: &[Result<(Frame, usize), FrameError>]) {
+    if whole
+        .iter()
+        .any(|r| r.is_err() || matches!(r, Ok((Frame::End, _))))
+    {
+        return;
+    }
+    let mut doc = Vec::with_capacity(input.len() + 128);
+    doc.extend_from_slice(
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    doc.extend_from_slice(input);
+    doc.extend_from_slice(b"</stream:stream>");
+    let Ok(root) = minidom::Element::from_reader(doc.as_slice()) else {
+        return;
+    };
+    let children: Vec<&minidom::Element> = root.children().collect();
+    let frames: Vec<&Vec<u8>> = whole
+        .iter()
+        .filter_map(|r| match r {
+            Ok((Frame::Stanza(b), _)) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(frames.len(), children.len(), "not the parser's elements");
+    for (frame, child) in frames.iter().zip(children) {
+        let prefixes = std::collections::BTreeMap::from([
+            (None, "jabber:client".to_owned()),
+            (
+                Some("stream".to_owned()),
+                "http://etherx.jabber.org/streams".to_owned(),
+            ),
+        ]);
+        let el = minidom::Element::from_reader_with_prefixes(frame.as_slice(), prefixes)
+            .expect("a frame of a well-formed stream parses alone");
+        assert!(&el == child, "a frame is not the parser's element");
+    }
+}
+
 /// See the module docs. The first byte chooses the cuts.
 pub fn check(data: &[u8]) {
     let Some((&step, input)) = data.split_first() else {
@@ -53,6 +96,7 @@ pub fn check(data: &[u8]) {
     let cuts: Vec<usize> = (step..input.len()).step_by(step).collect();
     let pieces = frames(input, &cuts);
     assert_eq!(whole, pieces, "frames depend on how the stream was read");
+    agrees_with_a_parser(input, &whole);
 
     let mut last_end = 0;
     let mut skipped = false;

@@ -38,6 +38,13 @@ pub enum FrameError {
     /// Bytes after the stream's closing tag.
     #[error("data after the end of the stream")]
     AfterEnd,
+    /// Markup no XML parser would read: an end tag that does not match its
+    /// start tag, `<` inside a tag, an empty or overlong element name.
+    /// (Checked here because it moves where a stanza ends: a stanza that is
+    /// not well-formed inside, but whose tags nest, is one frame, and its
+    /// parser rejects it alone.)
+    #[error("not well-formed XML: {0}")]
+    NotWellFormed(&'static str),
 }
 
 impl FrameError {
@@ -76,10 +83,12 @@ enum Scan {
 /// general parser for the other stanzas). It follows the XML just enough to
 /// find where each top-level element of the stream ends: tags (with `>` in
 /// quoted attribute values), end tags, empty-element tags, CDATA sections
-/// and comments. It does not check well-formedness; the parser that reads a
-/// stanza does. What it does check is what a parser reading the whole
-/// stream would stop on before building anything: text or markup that is
-/// not allowed between stanzas (fatal). A stanza larger or deeper than the
+/// and comments. Of well-formedness it checks what decides where a stanza
+/// ends, so that a malformed stanza never swallows the next one: end tags
+/// match their start tags, no `<` inside a tag (fatal otherwise); the rest
+/// is for the parser that reads the stanza. It also stops where a parser
+/// reading the whole stream would stop before building anything: text or
+/// markup that is not allowed between stanzas (fatal). A stanza larger or deeper than the
 /// bounds is skipped, its bytes dropped as they come (deep nesting is what
 /// overflows the stack of recursive tree code such as minidom's, so it is
 /// refused here, before any tree exists).
@@ -108,6 +117,10 @@ pub struct StanzaFramer {
     scan: Scan,
     /// Open elements of the current stanza.
     depth: usize,
+    /// The names of the open elements of the kept stanza, end to end, and
+    /// where each ends in `names`.
+    names: Vec<u8>,
+    name_ends: Vec<usize>,
     max_size: usize,
     max_depth: usize,
     /// The current stanza is over a bound: its bytes are dropped.
@@ -135,6 +148,8 @@ impl Default for StanzaFramer {
 pub const MAX_STANZA_SIZE: usize = 16 << 20;
 /// The default bound on nesting (256 levels, stanza element included).
 pub const MAX_STANZA_DEPTH: usize = 256;
+/// The longest element name read (no XMPP name comes near it).
+const MAX_NAME: usize = 1024;
 
 impl StanzaFramer {
     /// A framer with the default bounds ([`MAX_STANZA_SIZE`],
@@ -156,6 +171,8 @@ impl StanzaFramer {
             max_depth: max_depth.max(1),
             skipping: false,
             dropped: 0,
+            names: Vec::new(),
+            name_ends: Vec::new(),
         }
     }
 
@@ -261,14 +278,46 @@ impl StanzaFramer {
                         self.scan = Scan::Until(close);
                         self.pos += len;
                     }
+                    // A skipped stanza's names are not compared.
+                    _ if self.skipping => {
+                        self.scan = Scan::Tag {
+                            quote: None,
+                            slash: false,
+                        };
+                    }
                     _ => {
+                        // The element's name, whole, before the tag goes on.
+                        let Some(n) = rest.iter().position(|&c| {
+                            matches!(
+                                c,
+                                b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'<' | b'\'' | b'"'
+                            )
+                        }) else {
+                            if rest.len() > MAX_NAME {
+                                return Err(FrameError::NotWellFormed("an overlong name"));
+                            }
+                            if clamped {
+                                self.pos = end;
+                                continue;
+                            }
+                            break; // not read yet
+                        };
+                        if n == 0 || n > MAX_NAME || matches!(rest[n], b'<' | b'\'' | b'"') {
+                            return Err(FrameError::NotWellFormed("a start tag"));
+                        }
+                        self.names.extend_from_slice(&rest[..n]);
+                        self.name_ends.push(self.names.len());
+                        self.pos += n;
                         self.scan = Scan::Tag {
                             quote: None,
                             slash: false,
                         };
                     }
                 },
-                Scan::Tag { quote: Some(q), .. } => match memchr::memchr(q, rest) {
+                Scan::Tag { quote: Some(q), .. } => match memchr::memchr2(q, b'<', rest) {
+                    Some(i) if rest[i] == b'<' => {
+                        return Err(FrameError::NotWellFormed("'<' in an attribute value"));
+                    }
                     Some(i) => {
                         self.pos += i + 1;
                         self.scan = Scan::Tag {
@@ -281,7 +330,11 @@ impl StanzaFramer {
                 Scan::Tag { quote: None, slash } => {
                     // Up to the next quote or `>`; whether the byte before
                     // it is `/` (an empty-element tag).
-                    let Some(i) = memchr::memchr3(b'>', b'\'', b'"', rest) else {
+                    let found = memchr::memchr3(b'>', b'\'', b'"', rest);
+                    if memchr::memchr(b'<', &rest[..found.unwrap_or(rest.len())]).is_some() {
+                        return Err(FrameError::NotWellFormed("'<' in a tag"));
+                    }
+                    let Some(i) = found else {
                         let slash = rest.last().map_or(slash, |&l| l == b'/');
                         self.scan = Scan::Tag { quote: None, slash };
                         self.pos = end;
@@ -298,6 +351,10 @@ impl StanzaFramer {
                     } else {
                         self.scan = Scan::Text;
                         if slash {
+                            // An empty element: nothing stays open.
+                            if !self.skipping {
+                                self.close_name(None);
+                            }
                             if self.depth == 0 {
                                 match self.take()? {
                                     Some(frame) => return Ok(Some(frame)),
@@ -307,7 +364,7 @@ impl StanzaFramer {
                         } else {
                             self.depth += 1;
                             if self.depth > self.max_depth && !self.skipping {
-                                self.skipping = true;
+                                self.start_skipping();
                                 return Err(FrameError::TooDeep(self.max_depth));
                             }
                         }
@@ -315,6 +372,12 @@ impl StanzaFramer {
                 }
                 Scan::EndTag => match memchr::memchr(b'>', rest) {
                     Some(i) => {
+                        if self.depth > 0 && !self.skipping {
+                            let name = self.pos..self.pos + rest[..i].trim_ascii_end().len();
+                            if !self.close_name(Some(name)) {
+                                return Err(FrameError::NotWellFormed("a mismatched end tag"));
+                            }
+                        }
                         self.pos += i + 1;
                         if self.depth == 0 {
                             // The stream's own end tag.
@@ -331,7 +394,16 @@ impl StanzaFramer {
                             }
                         }
                     }
-                    None => self.pos = end,
+                    // A skipped stanza's names are not compared.
+                    None if self.skipping => self.pos = end,
+                    // The name is compared whole: wait for all of it (the
+                    // same decision whatever the reads: it waits only for
+                    // bytes not read yet).
+                    None if rest.len() > MAX_NAME + 64 => {
+                        return Err(FrameError::NotWellFormed("an overlong end tag"));
+                    }
+                    None if clamped => self.pos = end,
+                    None => break,
                 },
                 Scan::Until(close) => match find(close, rest) {
                     Some(i) => {
@@ -357,10 +429,30 @@ impl StanzaFramer {
     /// A kept stanza scanned past the bound becomes a skipped one.
     fn check_size(&mut self) -> Result<(), FrameError> {
         if self.in_stanza() && self.pos - self.start > self.max_size {
-            self.skipping = true;
+            self.start_skipping();
             return Err(FrameError::TooLarge(self.max_size));
         }
         Ok(())
+    }
+
+    /// From here to the end of the stanza, bytes are dropped; only the
+    /// depth is followed.
+    fn start_skipping(&mut self) {
+        self.skipping = true;
+        self.names.clear();
+        self.name_ends.clear();
+    }
+
+    /// Closes the innermost open element; with `end_tag` (where the end
+    /// tag's name is in `buf`), whether the names match.
+    fn close_name(&mut self, end_tag: Option<std::ops::Range<usize>>) -> bool {
+        let Some(end) = self.name_ends.pop() else {
+            return false;
+        };
+        let start = self.name_ends.last().copied().unwrap_or(0);
+        let matches = end_tag.is_none_or(|r| self.buf.get(r) == self.names.get(start..end));
+        self.names.truncate(start);
+        matches
     }
 
     /// Inside a stanza that is being kept.
@@ -482,7 +574,7 @@ mod tests {
 
     #[test]
     fn refuses_what_a_stream_parser_would_stop_on() {
-        let cases: [(&str, FrameError); 7] = [
+        let cases = [
             ("hello<a/>", FrameError::NotAllowed("text")),
             ("<!-- c --><a/>", FrameError::NotAllowed("a comment")),
             (
@@ -496,6 +588,20 @@ mod tests {
             ),
             ("<a><!ENTITY x></a>", FrameError::Forbidden("a DOCTYPE")),
             ("</stream:stream>\n x", FrameError::AfterEnd),
+            (
+                "<a><b></a></b>",
+                FrameError::NotWellFormed("a mismatched end tag"),
+            ),
+            (
+                "<a><b></bb></a>",
+                FrameError::NotWellFormed("a mismatched end tag"),
+            ),
+            (
+                "<a x='<b/>'/>",
+                FrameError::NotWellFormed("'<' in an attribute value"),
+            ),
+            ("<a x<b/>", FrameError::NotWellFormed("'<' in a tag")),
+            ("< a/>", FrameError::NotWellFormed("a start tag")),
         ];
         for (input, error) in cases {
             let mut f = StanzaFramer::new();
@@ -599,6 +705,24 @@ mod tests {
         for step in 1..stream.len() {
             assert_eq!(all(stream.as_bytes(), step), whole, "pieces of {step}");
         }
+    }
+
+    #[test]
+    fn end_tags_match_their_start_tags_across_reads() {
+        let stream = b"<message><body >x</body ><x:y xmlns:x='u'>z</x:y></message><p/>";
+        for step in 1..stream.len() {
+            let got = all(stream, step);
+            assert_eq!(got.len(), 2, "pieces of {step}: {got:?}");
+            assert!(got.iter().all(Result::is_ok), "pieces of {step}: {got:?}");
+        }
+        // A malformed stanza does not swallow the next one: the stream is
+        // lost at the mismatch instead.
+        let mut f = StanzaFramer::new();
+        f.push(b"<message><body></message><message><body>hi</body></message>");
+        assert_eq!(
+            f.next_frame(),
+            Err(FrameError::NotWellFormed("a mismatched end tag"))
+        );
     }
 
     #[test]
