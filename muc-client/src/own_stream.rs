@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minidom::Element;
-use muc_core::wire::{Frame, StanzaFramer};
+use muc_core::wire::{Frame, FrameError, StanzaFramer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio_xmpp::connect::ServerConnector;
@@ -31,11 +31,11 @@ use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::ns;
 use xmpp_parsers::ping::Ping;
 use xmpp_parsers::stanza::Stanza;
+use xmpp_parsers::stream_error::StreamError;
 
 use crate::transport::{FarSide, Outbound, RawPresence, Receipt, TransportEvent};
 use crate::xmpp::Login;
 
-const STREAMS_NS: &str = "http://etherx.jabber.org/streams";
 /// How long a write (or the close) may take before the stream counts as
 /// lost.
 const WRITE_WAIT: Duration = Duration::from_secs(30);
@@ -189,22 +189,13 @@ async fn bind<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             return Err("the server closed the connection".into());
         }
         framer.push(&buf[..n]);
-        loop {
-            let frame = match framer.next_frame() {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break,
-                Err(e) if !e.is_fatal() => {
-                    tracing::warn!("{e}");
-                    continue;
-                }
-                Err(e) => return Err(e.to_string()),
-            };
+        while let Some(frame) = next_frame(framer).map_err(text)? {
             let Frame::Stanza(bytes) = frame else {
                 return Err("the server ended the stream".into());
             };
             let el = parse(&bytes).map_err(text)?;
-            if el.is("error", STREAMS_NS) {
-                return Err(stream_error(&el));
+            if el.is("error", ns::STREAM) {
+                return Err(stream_error(el));
             }
             let Ok(iq) = Iq::try_from(el) else {
                 continue;
@@ -259,14 +250,10 @@ async fn read_stanzas<R: AsyncRead + Unpin, C>(
         pinged = false;
         framer.push(&buf[..n]);
         loop {
-            let bytes = match framer.next_frame() {
+            let bytes = match next_frame(framer) {
                 Ok(Some(Frame::Stanza(bytes))) => bytes,
                 Ok(Some(Frame::End)) => return Ended::Lost("the server ended the stream".into()),
                 Ok(None) => break,
-                Err(e) if !e.is_fatal() => {
-                    tracing::warn!("{e}");
-                    continue;
-                }
                 Err(e) => return Ended::Lost(format!("the stream cannot be read: {e}")),
             };
             let event = match classify(bytes) {
@@ -281,6 +268,17 @@ async fn read_stanzas<R: AsyncRead + Unpin, C>(
     }
 }
 
+/// The framer's next frame; a stanza it skips (over its bounds) is logged
+/// and passed over, an error is fatal.
+fn next_frame(framer: &mut StanzaFramer) -> Result<Option<Frame>, FrameError> {
+    loop {
+        match framer.next_frame() {
+            Err(e) if !e.is_fatal() => tracing::warn!("{e}"),
+            other => return other,
+        }
+    }
+}
+
 /// What a top-level element of the stream is for the driver: `Ok(None)`
 /// for what is ignored, `Err` when the stream is lost.
 fn classify(bytes: Vec<u8>) -> Result<Option<TransportEvent>, Ended> {
@@ -291,8 +289,8 @@ fn classify(bytes: Vec<u8>) -> Result<Option<TransportEvent>, Ended> {
         Ok(el) => el,
         Err(e) => return Err(Ended::Lost(format!("not well-formed XML: {e}"))),
     };
-    if el.is("error", STREAMS_NS) {
-        return Err(Ended::Lost(stream_error(&el)));
+    if el.is("error", ns::STREAM) {
+        return Err(Ended::Lost(stream_error(el)));
     }
     match Stanza::try_from(el) {
         // The answer to our keepalive: it did its job by arriving.
@@ -322,18 +320,17 @@ fn is_presence(bytes: &[u8]) -> bool {
 fn parse(bytes: &[u8]) -> Result<Element, minidom::Error> {
     let prefixes = BTreeMap::from([
         (None, ns::JABBER_CLIENT.to_owned()),
-        (Some("stream".to_owned()), STREAMS_NS.to_owned()),
+        (Some("stream".to_owned()), ns::STREAM.to_owned()),
     ]);
     Element::from_reader_with_prefixes(bytes, prefixes)
 }
 
-fn stream_error(el: &Element) -> String {
-    let condition = el
-        .children()
-        .next()
-        .map(|c| c.name().to_owned())
-        .unwrap_or_else(|| "undefined".into());
-    format!("stream error: {condition}")
+/// Why the server ended the stream, as its `<stream:error/>` says.
+fn stream_error(el: Element) -> String {
+    match StreamError::try_from(el) {
+        Ok(e) => format!("stream error: {e}"),
+        Err(_) => "an invalid stream error".into(),
+    }
 }
 
 /// The writing half: what the driver sends (in batches: one write and one
@@ -427,7 +424,7 @@ async fn write_stanzas<W: AsyncWrite + Unpin>(
 
 /// Reports a stanza that was not written.
 fn unsent(side: &mpsc::UnboundedSender<TransportEvent>, receipt: Option<Receipt>) {
-    tracing::debug!("no stream is up; stanza not sent");
+    tracing::debug!("stanza not sent");
     if let Some(r) = receipt {
         let _ = side.send(TransportEvent::WriteFailed(r));
     }

@@ -255,7 +255,7 @@ impl<C: ServerConnector + Sync> Login<C> {
 }
 
 /// Waits until the stream closes.
-pub(crate) async fn closed(closing: &mut watch::Receiver<bool>) {
+async fn closed(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|c| *c).await;
 }
 

@@ -58,17 +58,22 @@ impl Router {
             return None;
         }
         match IncomingPresence::from_presence(p) {
-            Ok(incoming) => {
-                if let Some(room) = self.rooms.get_mut(key) {
-                    room.handle_presence(incoming, now);
-                }
-            }
+            Ok(incoming) => self.room_presence(key, incoming, now),
             Err(e) => {
-                tracing::warn!(room = %key, error = %e, "invalid presence from the room; ignored")
+                tracing::warn!(room = %key, error = %e, "invalid presence from the room; ignored");
+                self.collect(key);
             }
         }
-        self.collect(key);
         None
+    }
+
+    /// Hands a decoded presence to the room under `key`, and collects what
+    /// the room has to say.
+    fn room_presence(&mut self, key: &str, incoming: IncomingPresence, now: Instant) {
+        if let Some(room) = self.rooms.get_mut(key) {
+            room.handle_presence(incoming, now);
+        }
+        self.collect(key);
     }
 
     /// Handles a presence read straight from the stream: one stanza's
@@ -110,11 +115,7 @@ impl Router {
             Some(room) => room.shared_jid().clone(),
             None => return Ok(PresenceBytes::NotMine(parse_presence(stanza)?)),
         };
-        let key = jid.as_str();
-        if let Some(room) = self.rooms.get_mut(key) {
-            room.handle_presence(incoming, now);
-        }
-        self.collect(key);
+        self.room_presence(jid.as_str(), incoming, now);
         Ok(PresenceBytes::Room(Some(BareJid::clone(&jid))))
     }
 
