@@ -9,7 +9,7 @@
 //! 1. `applied`: decoded presences applied to a `muc_core::Room`, events
 //!    drained;
 //! 2. `element`: from `minidom::Element` through the library's own reading
-//!    of the tree (`IncomingPresence::from_element`, muc-xso for the
+//!    of the tree (`PresenceDecoder::decode_element`, muc-xso for the
 //!    `muc#user` payload) into the room; `typed` starts from xmpp-parsers'
 //!    `Presence` instead, which is what tokio-xmpp 6 hands out;
 //! 3. `bytes`: from each stanza's bytes through muc-core's own decoder

@@ -1,15 +1,16 @@
 //! Memory per occupant after the workload's joins (WORKLOAD.md, Memory).
 //!
-//! Retained heap comes from a counting global allocator ([`cap::Cap`],
-//! one relaxed atomic add per allocation and per free): the binary that
-//! calls [`per_occupant`] installs it.
+//! Retained heap comes from a counting global allocator: the binary that
+//! calls [`per_occupant`] installs one and hands in its reading (net bytes
+//! allocated by a closure on this thread). `workload-summary` uses
+//! `allocation-counter`, which counts per thread, without atomic
+//! read-modify-writes, and can be told not to count while the speed
+//! depths run.
 //! Peak RSS growth (`VmHWM`, the same figure as `ru_maxrss`) is reported
 //! beside it, as the Python scripts do.
 
-use std::alloc::System;
 use std::time::Instant;
 
-use cap::Cap;
 use muc_core::wire::PresenceDecoder;
 
 use crate::depth;
@@ -39,9 +40,9 @@ pub fn peak_rss_kib() -> Option<i64> {
 
 /// A room that has entered, then `n` joins fed one at a time from bytes
 /// (each stanza generated into a reused buffer, decoded, applied, its
-/// events drained), measured by `alloc` (which must be the global
-/// allocator).
-pub fn per_occupant(alloc: &'static Cap<System>, n: usize) -> Memory {
+/// events drained). `retained` runs the joins it is given and returns the
+/// heap bytes they left allocated, by the global allocator's count.
+pub fn per_occupant(n: usize, retained: impl FnOnce(&mut dyn FnMut()) -> i64) -> Memory {
     let now = Instant::now();
     let mut room = depth::joined_room(now);
     let mut decoder = PresenceDecoder::new();
@@ -50,18 +51,17 @@ pub fn per_occupant(alloc: &'static Cap<System>, n: usize) -> Memory {
     // the measurement (it is per stream, not per occupant).
     drop(decoder.decode(Phase::Join.stanza(0).as_bytes()));
     let rss_before = peak_rss_kib().unwrap_or(0);
-    let before = alloc.allocated() as i64;
-    for i in 0..n {
-        buf.clear();
-        Phase::Join.write(i, &mut buf);
-        let p = decoder.decode(buf.as_bytes()).expect("join presence");
-        room.handle_presence(p, now);
-        while room.poll_event().is_some() {}
-    }
-    let after = alloc.allocated() as i64;
+    let retained_bytes = retained(&mut || {
+        for i in 0..n {
+            buf.clear();
+            Phase::Join.write(i, &mut buf);
+            let p = decoder.decode(buf.as_bytes()).expect("join presence");
+            room.handle_presence(p, now);
+            while room.poll_event().is_some() {}
+        }
+    });
     let rss_after = peak_rss_kib().unwrap_or(0);
     assert_eq!(room.occupant_count(), n + 1);
-    let retained_bytes = after - before;
     let rss_growth_kib = rss_after - rss_before;
     let m = Memory {
         per_occupant: retained_bytes as f64 / n as f64,

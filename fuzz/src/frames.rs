@@ -30,7 +30,11 @@ fn frames(input: &[u8], cuts: &[usize]) -> Vec<Result<(Frame, usize), FrameError
                     // A stanza being skipped is not kept, one being read
                     // stays within the bound (and the byte that may prove
                     // it over), whitespace is not kept.
-                    assert!(framer.buffered() <= MAX_SIZE + 1, "{} bytes kept", framer.buffered());
+                    assert!(
+                        framer.buffered() <= MAX_SIZE + 1,
+                        "{} bytes kept",
+                        framer.buffered()
+                    );
                     assert_eq!(framer.consumed() + framer.buffered(), to, "bytes lost");
                     break;
                 }
@@ -111,7 +115,11 @@ pub fn check(data: &[u8]) {
         assert!(bytes.len() <= MAX_SIZE, "a frame over the size bound");
         let start = end - bytes.len();
         assert!(start >= last_end, "frames overlap");
-        assert_eq!(&input[start..end], bytes.as_slice(), "a frame is its slice of the input");
+        assert_eq!(
+            &input[start..end],
+            bytes.as_slice(),
+            "a frame is its slice of the input"
+        );
         if !skipped {
             assert!(
                 input[last_end..start]

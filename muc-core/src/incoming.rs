@@ -7,7 +7,6 @@ use xmpp_parsers::ns::{JABBER_CLIENT as CLIENT_NS, OID};
 use xmpp_parsers::occupant_id::OccupantId;
 use xmpp_parsers::presence::{Presence, Show, Type as PresenceType};
 use xmpp_parsers::stanza_error::StanzaError;
-use xso::FromXmlText;
 
 /// A presence with its MUC parts decoded: what [`Room`](crate::Room)
 /// consumes.
@@ -73,10 +72,6 @@ pub(crate) fn set_status(statuses: &mut Vec<(Lang, String)>, lang: Lang, text: S
 /// The namespace of the `xml:` prefix (`xml:lang`).
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
-fn xml_lang(el: &minidom::Element) -> Option<&str> {
-    el.attr_ns(XML_NS, "lang")
-}
-
 impl IncomingPresence {
     /// Decodes the MUC parts of `presence`.
     ///
@@ -111,54 +106,24 @@ impl IncomingPresence {
     }
 
     /// Decodes a presence straight from its element, without building an
-    /// `xmpp-parsers` [`Presence`] first (the fast path for transports that
-    /// hand out `minidom` elements). Gives the same result as
-    /// [`from_presence`](Self::from_presence) on the same stanza.
+    /// `xmpp-parsers` [`Presence`] first when it does not have to (the fast
+    /// path for transports that hand out `minidom` elements). Gives the
+    /// same result as [`from_presence`](Self::from_presence) on the same
+    /// stanza, errors included. On a stream, keep one
+    /// [`PresenceDecoder`](crate::wire::PresenceDecoder) and call its
+    /// [`decode_element`](crate::wire::PresenceDecoder::decode_element):
+    /// it checks the `to` address once, not on every stanza.
     pub fn from_element(el: &minidom::Element) -> Result<IncomingPresence, InputError> {
-        if !el.is("presence", CLIENT_NS) {
-            return Err(InputError::Stanza(format!(
-                "<{}/> in {}",
-                el.name(),
-                el.ns()
-            )));
-        }
-        let from = match el.attr("from") {
-            Some(f) => Jid::new(f).map_err(|e| InputError::Stanza(format!("from='{f}': {e}")))?,
-            None => return Err(InputError::NoFrom),
-        };
-        let type_ = match el.attr("type") {
-            None => PresenceType::None,
-            Some(t) => PresenceType::from_xml_text(t.to_owned())
-                .map_err(|e| InputError::Stanza(format!("type='{t}': {e}")))?,
-        };
-        let own_lang = xml_lang(el).unwrap_or_default();
-        let mut p = IncomingPresence {
-            from,
-            id: el.attr("id").map(str::to_owned),
-            type_,
-            show: None,
-            statuses: Vec::new(),
-            user: None,
-            occupant_id: None,
-            error: None,
-        };
-        for child in el.children() {
-            if child.is("show", CLIENT_NS) {
-                p.show = Some(Show::from_xml_text(child.text()).map_err(|e| {
-                    InputError::Stanza(format!("<show>{}</show>: {e}", child.text()))
-                })?);
-            } else if child.is("status", CLIENT_NS) {
-                let lang = xml_lang(child).unwrap_or(own_lang);
-                set_status(&mut p.statuses, Lang(lang.to_owned()), child.text());
-            } else if p.user.is_none() && child.is("x", muc_xso::ns::MUC_USER) {
-                p.user = Some(UserExt::decode_ref(child)?);
-            } else if child.is("occupant-id", OID) {
-                p.occupant_id = child.attr("id").map(str::to_owned);
-            } else if child.is("error", CLIENT_NS) {
-                p.error = StanzaError::try_from(child.clone()).ok().map(Box::new);
-            }
-        }
-        Ok(p)
+        use crate::wire::{DecodeError, PresenceDecoder};
+        PresenceDecoder::new()
+            .decode_element(el)
+            .map_err(|e| match e {
+                DecodeError::Input(e) => e,
+                DecodeError::NotPresence(el) => {
+                    InputError::Stanza(format!("<{}/> in {}", el.name(), el.ns()))
+                }
+                other => InputError::Stanza(other.to_string()),
+            })
     }
 
     /// Whether this presence says the sender is gone.

@@ -2,6 +2,7 @@
 //! `from_presence` (through xmpp-parsers' `Presence`) gives, errors included.
 
 use muc_core::IncomingPresence;
+use muc_core::wire::PresenceDecoder;
 use muc_core::xmpp_parsers::presence::Presence;
 
 fn both(
@@ -69,4 +70,117 @@ fn both_refuse_the_same_inputs() {
         .parse()
         .unwrap();
     assert!(IncomingPresence::from_element(&not_presence).is_err());
+}
+
+/// The two paths give the same value, or both an error.
+fn agree(xml: &str) {
+    let (fast, slow) = both(xml);
+    assert_eq!(
+        fast.as_ref().ok(),
+        slow.as_ref().ok(),
+        "{xml}\nfast: {fast:?}\nslow: {slow:?}"
+    );
+    assert_eq!(fast.is_err(), slow.is_err(), "{xml}");
+}
+
+#[test]
+fn what_the_fast_reading_declines_still_agrees() {
+    // Each of these is a case the tree reading must not decide alone:
+    // xmpp-parsers refuses some, accepts others.
+    for xml in [
+        "<presence xmlns='jabber:client' from='r@s/n' to='@@'/>",
+        "<presence xmlns='jabber:client' from='r@s/n' to=''/>",
+        "<presence xmlns='jabber:client' from='r@s/n' foo='bar'/>",
+        "<presence xmlns='jabber:client' xmlns:f='urn:f' from='r@s/n' f:a='b'/>",
+        "<presence xmlns='jabber:client' from='r@s/n' type='error'/>",
+        "<presence xmlns='jabber:client' from='r@s/n' type='Unavailable'/>",
+        "<presence xmlns='jabber:client' from='r@s/n'><show a='b'>away</show></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><show>away</show><show>dnd</show></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><show> away</show></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><show><b/>away</show></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><status a='b'>x</status></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><status>x</status><status>y</status></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><status>x</status><status xml:lang='en'>y</status></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n' xml:lang='en'><status>x</status><status xml:lang='en'>y</status></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><status>x<b/></status></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><priority>5</priority></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><priority>500</priority></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><priority> 5</priority></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><priority>1</priority><priority>2</priority></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'>text</presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'>\n  <show>xa</show>\n</presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><foo/></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><occupant-id xmlns='urn:xmpp:occupant-id:0' id='a' b='c'/></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><occupant-id xmlns='urn:xmpp:occupant-id:0'/></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><occupant-id xmlns='urn:xmpp:occupant-id:0' id='a'>t</occupant-id></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><occupant-id xmlns='urn:xmpp:occupant-id:0' id='a'/><occupant-id xmlns='urn:xmpp:occupant-id:0' id='b'/></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><occupant-id xmlns='urn:xmpp:occupant-id:0' id='a'/><occupant-id xmlns='urn:xmpp:occupant-id:0'/></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><x xmlns='http://jabber.org/protocol/muc#user'/><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='boss'/></x></presence>",
+        "<presence xmlns='jabber:client' from='r@s/n'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='boss'/></x><show>sleepy</show></presence>",
+        "<presence xmlns='urn:other' from='r@s/n'/>",
+        "<presence xmlns='jabber:client' from='r@s/n' id=''/>",
+    ] {
+        agree(xml);
+    }
+}
+
+#[test]
+fn combinations_agree() {
+    // Every presence built from one attribute set and up to two children
+    // from lists of good and bad ones.
+    let heads = [
+        "from='r@s/n'",
+        "from='r@s/n' to='me@s/r' id='i' type='unavailable'",
+        "from='r@s/n' to='x@@' ",
+        "from='r@s' xml:lang='de'",
+        "from='r@s/n' type='probe' extra='1'",
+        "to='me@s/r'",
+    ];
+    let children = [
+        "",
+        "<show>chat</show>",
+        "<show>bored</show>",
+        "<status>hi</status>",
+        "<status xml:lang='de'>hallo</status>",
+        "<priority>-3</priority>",
+        "<priority>x</priority>",
+        "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' role='participant' jid='u@s/r'/><status code='110'/></x>",
+        "<x xmlns='http://jabber.org/protocol/muc#user'><status code='x'/></x>",
+        "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='o1'/>",
+        "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n' ver='v'/>",
+        "<error type='auth'><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+        " ",
+    ];
+    for head in heads {
+        for a in children {
+            for b in children {
+                agree(&format!(
+                    "<presence xmlns='jabber:client' {head}>{a}{b}</presence>"
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_common_shapes_take_the_fast_path_and_the_decoder_checks_to_once() {
+    let mut decoder = PresenceDecoder::new();
+    for xml in SAME.iter().filter(|x| !x.contains("type='error'")) {
+        let el: minidom::Element = xml.parse().expect("well-formed");
+        let fast = decoder.decode_element_fast(&el);
+        assert!(fast.is_ok(), "{xml}: {fast:?}");
+        assert_eq!(fast.ok(), IncomingPresence::from_element(&el).ok());
+    }
+    // A `to` the decoder validated before is not parsed again; a new,
+    // invalid one is still refused after it.
+    let good: minidom::Element = SAME[0].parse().unwrap();
+    assert!(decoder.decode_element(&good).is_ok());
+    let bad: minidom::Element = SAME[0]
+        .replace("to='me@example.org/bench'", "to='a@@b'")
+        .parse()
+        .unwrap();
+    assert!(decoder.decode_element_fast(&bad).is_err());
+    assert!(decoder.decode_element(&bad).is_err());
+    assert!(decoder.decode_element(&good).is_ok());
 }

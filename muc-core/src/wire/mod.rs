@@ -1,4 +1,4 @@
-//! A fast path from a presence's bytes to [`IncomingPresence`].
+//! Fast paths from a presence's bytes (or its tree) to [`IncomingPresence`].
 //!
 //! tokio-xmpp reads the stream with rxml and hands out `minidom::Element`s;
 //! [`IncomingPresence::from_presence`] then goes through xmpp-parsers and
@@ -20,6 +20,10 @@
 //! Stanzas come one per call, as they sit in a `jabber:client` stream after
 //! the stream header (they inherit its default namespace).
 //!
+//! For transports that hand out `minidom` trees instead of bytes,
+//! [`PresenceDecoder::decode_element`] does the same from the tree: a
+//! direct reading where it is sure, xmpp-parsers' `Presence` otherwise.
+//!
 //! ```
 //! use muc_core::wire::PresenceDecoder;
 //! use muc_core::muc_xso::StatusCode;
@@ -39,10 +43,12 @@ use xmpp_parsers::presence::Presence;
 
 use crate::incoming::{IncomingPresence, InputError};
 
+mod element;
 mod frames;
 mod lexer;
 mod parser;
 
+pub use element::decode_element_general;
 pub use frames::{Frame, FrameError, MAX_STANZA_DEPTH, MAX_STANZA_SIZE, StanzaFramer};
 
 use parser::*;
@@ -100,6 +106,35 @@ type Fast<T> = Result<T, Unsupported>;
 
 pub(super) fn bail<T>(why: &'static str) -> Fast<T> {
     Err(Unsupported(why))
+}
+
+/// A presence `type` the fast paths handle (`error` is left to the
+/// general path, with the rest).
+#[inline]
+pub(super) fn presence_type(value: &str) -> Fast<xmpp_parsers::presence::Type> {
+    use xmpp_parsers::presence::Type;
+    Ok(match value {
+        "unavailable" => Type::Unavailable,
+        "probe" => Type::Probe,
+        "subscribe" => Type::Subscribe,
+        "subscribed" => Type::Subscribed,
+        "unsubscribe" => Type::Unsubscribe,
+        "unsubscribed" => Type::Unsubscribed,
+        _ => return bail("presence type"),
+    })
+}
+
+/// A `<show/>` value, exactly as written.
+#[inline]
+pub(super) fn show(text: &str) -> Fast<xmpp_parsers::presence::Show> {
+    use xmpp_parsers::presence::Show;
+    Ok(match text {
+        "away" => Show::Away,
+        "chat" => Show::Chat,
+        "dnd" => Show::Dnd,
+        "xa" => Show::Xa,
+        _ => return bail("<show/> value"),
+    })
 }
 
 impl PresenceDecoder {

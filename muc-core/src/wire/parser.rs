@@ -164,17 +164,7 @@ impl<'a> Parser<'_, 'a> {
                     }
                 }
                 "id" => id = Some(v.into_owned()),
-                "type" => {
-                    type_ = match &*v {
-                        "unavailable" => Type::Unavailable,
-                        "probe" => Type::Probe,
-                        "subscribe" => Type::Subscribe,
-                        "subscribed" => Type::Subscribed,
-                        "unsubscribe" => Type::Unsubscribe,
-                        "unsubscribed" => Type::Unsubscribed,
-                        _ => return bail("presence type"),
-                    }
-                }
+                "type" => type_ = presence_type(&v)?,
                 "xml:lang" => lang = Some(v),
                 "xmlns" if v == CLIENT_NS => {}
                 _ => return bail("attribute of <presence/>"),
@@ -221,13 +211,7 @@ impl<'a> Parser<'_, 'a> {
                 if tag.attrs().next().is_some() || body.show.is_some() {
                     return bail("<show/> with attributes, or twice");
                 }
-                body.show = Some(match &*self.text(&tag)? {
-                    "away" => Show::Away,
-                    "chat" => Show::Chat,
-                    "dnd" => Show::Dnd,
-                    "xa" => Show::Xa,
-                    _ => return bail("<show/> value"),
-                });
+                body.show = Some(show(&self.text(&tag)?)?);
             }
             ("status", None) => {
                 let mut lang = None;
