@@ -441,6 +441,18 @@ impl Faults {
         }
     }
 
+    /// Write `bytes` as they are (no XML encoder, no checks) to every
+    /// session matching `to`, after what is already queued for it: for
+    /// testing how a client reads what no XML writer would send (broken
+    /// markup, undefined entities, text between stanzas). Returns the
+    /// number of sessions it was queued for.
+    pub fn inject_raw(&self, to: &str, bytes: impl AsRef<[u8]>) -> usize {
+        match (self.hub.upgrade(), to.parse::<Jid>()) {
+            (Some(hub), Ok(jid)) => hub.inject_raw(&jid, bytes.as_ref()),
+            _ => 0,
+        }
+    }
+
     /// Close the TCP connection of every session matching `who` (full or
     /// bare JID) abruptly, now. Returns the number of sessions cut.
     pub fn cut(&self, who: &str) -> usize {

@@ -40,7 +40,8 @@
 //! [`Server::faults`] gives a [`Faults`] handle: rules ([`Rule`]) that drop,
 //! delay, duplicate, rewrite or inject stanzas per session or per room, cut a
 //! session's TCP connection at a chosen moment, plus direct controls
-//! ([`Faults::inject`], [`Faults::cut`], [`Faults::restart_muc`],
+//! ([`Faults::inject`], [`Faults::inject_raw`] for bytes no XML writer
+//! would send, [`Faults::cut`], [`Faults::restart_muc`],
 //! [`Faults::remove_with_error`], [`Faults::slow_answers`]). See the
 //! [`faults`] module.
 //!
@@ -63,6 +64,7 @@ pub mod faults;
 mod local;
 mod muc;
 mod profile;
+mod raw;
 mod router;
 mod sasl;
 mod server;

@@ -31,6 +31,8 @@ pub(crate) enum Outbound {
     StreamError(StreamError),
     /// Drop the TCP connection at once.
     Cut,
+    /// Write these bytes as they are, after what was queued before.
+    Raw(Vec<u8>),
 }
 
 /// Per-connection limits, from the server builder.
@@ -480,6 +482,17 @@ impl Hub {
                 self.enqueue(&mut st, t, addressed(stanza.clone(), t));
             }
             self.enqueue(&mut st, last, addressed(stanza, last));
+        }
+        targets.len()
+    }
+
+    /// Queue bytes to be written as they are, after what is queued, for
+    /// matching sessions.
+    pub fn inject_raw(&self, to: &Jid, bytes: &[u8]) -> usize {
+        let mut st = self.lock();
+        let targets = Self::matching(&st, to);
+        for t in &targets {
+            self.enqueue(&mut st, t, Outbound::Raw(bytes.to_vec()));
         }
         targets.len()
     }

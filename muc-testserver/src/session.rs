@@ -30,6 +30,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamError};
 use xmpp_parsers::stream_features::StreamFeatures;
 
+use crate::raw::{RawBytes, RawWriter};
 use crate::router::{Hub, Outbound};
 use crate::sasl::{AuthOutcome, authenticate, offered};
 use crate::stanza::{ElementExt, NS_CLIENT, iq_result, new_id, stanza_error};
@@ -87,7 +88,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Limited<T> {
     }
 }
 
-type Io = BufStream<Limited<TcpStream>>;
+type Io = BufStream<Limited<RawWriter<TcpStream>>>;
 
 fn server_timeouts() -> Timeouts {
     // The server never pings; a silent client is fine.
@@ -102,8 +103,12 @@ pub(crate) async fn run_connection(hub: Arc<Hub>, tcp: TcpStream) {
     let _ = tcp.set_nodelay(true);
     let count = Arc::new(AtomicUsize::new(0));
     let exceeded = Arc::new(AtomicBool::new(false));
+    let raw = RawBytes::default();
     let io = BufStream::new(Limited {
-        inner: tcp,
+        inner: RawWriter {
+            inner: tcp,
+            pending: raw.clone(),
+        },
         count: count.clone(),
         limit: hub.limits.max_stanza_size,
         exceeded: exceeded.clone(),
@@ -120,6 +125,7 @@ pub(crate) async fn run_connection(hub: Arc<Hub>, tcp: TcpStream) {
                 queued,
                 count,
                 exceeded,
+                raw,
                 tokens: 0.0,
                 last_refill: Instant::now(),
             };
@@ -294,6 +300,8 @@ struct Session {
     queued: Arc<AtomicUsize>,
     count: Arc<AtomicUsize>,
     exceeded: Arc<AtomicBool>,
+    /// Bytes to write as they are (`Faults::inject_raw`).
+    raw: RawBytes,
     tokens: f64,
     last_refill: Instant,
 }
@@ -333,6 +341,7 @@ impl Session {
         }
         let stream = &mut self.stream;
         let queued = &self.queued;
+        let raw = &self.raw;
         let result = tokio::time::timeout(WRITE_TIMEOUT, async {
             for item in batch {
                 match item {
@@ -346,6 +355,16 @@ impl Session {
                         stream.feed(&e).await?;
                         let _ = stream.shutdown().await;
                         return Ok::<_, io::Error>(Flow::Stop);
+                    }
+                    Outbound::Raw(bytes) => {
+                        let _ = queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| {
+                            Some(v.saturating_sub(1))
+                        });
+                        // Out with what came before, then the bytes, ahead
+                        // of anything after.
+                        SinkExt::<&Element>::flush(stream).await?;
+                        raw.push(&bytes);
+                        SinkExt::<&Element>::flush(stream).await?;
                     }
                     Outbound::Cut => {
                         // What was queued before the cut still goes out.

@@ -334,3 +334,30 @@ async fn bad_input_ends_only_that_session() {
     let got = read_until(&mut s, "</stream:stream>").await;
     assert!(got.contains("host-unknown"), "{got}");
 }
+
+#[tokio::test]
+async fn raw_bytes_go_out_as_they_are_between_the_stanzas_around_them() {
+    let server = Server::builder()
+        .user("mallory", "mallorypw")
+        .start()
+        .await
+        .unwrap();
+    let mut m = raw_session(server.addr(), "mallory", "mallorypw").await;
+    let faults = server.faults();
+    let message = |id: &str| {
+        xml(&format!(
+            "<message xmlns='jabber:client' from='localhost' id='{id}'><body>{id}</body></message>"
+        ))
+    };
+    let raw = "<oops>&bogus; </not-oops>\u{0}";
+    assert_eq!(faults.inject("mallory@localhost", message("before")), 1);
+    assert_eq!(faults.inject_raw("mallory@localhost", raw), 1);
+    assert_eq!(faults.inject("mallory@localhost", message("after")), 1);
+    assert_eq!(faults.inject_raw("nobody@localhost", raw), 0);
+    assert_eq!(faults.inject_raw("not a jid@@", raw), 0);
+    let got = read_until(&mut m, ">after</body></message>").await;
+    let before = got.find(">before</body></message>").expect(&got);
+    let at = got.find(raw).expect(&got);
+    let after = got.find(">after</body></message>").expect(&got);
+    assert!(before < at && at < after, "{got}");
+}
