@@ -77,15 +77,7 @@ async fn a_stream_error_is_a_lost_stream_and_the_room_comes_back() {
         .build();
     assert_eq!(server.faults().inject(&me, error), 1);
 
-    wait_for(&mut service_events, "offline", |e| {
-        matches!(e, ServiceEvent::Offline)
-    })
-    .await;
-    wait_for(&mut events, "suspend", |e| matches!(e, RoomEvent::Suspend)).await;
-    wait_for(&mut events, "resumed", |e| {
-        matches!(e, RoomEvent::Resumed { .. })
-    })
-    .await;
+    lost_and_rejoined(&mut service_events, &mut events).await;
     assert!(room.active());
     within("a message after", room.send_message("back"))
         .await
@@ -113,6 +105,27 @@ async fn a_quiet_stream_is_kept_alive_without_stray_stanzas() {
     assert!(room.active());
 }
 
+/// Waits for the service to go offline and the room to be suspended and
+/// then resumed; returns the room's events up to the resume.
+async fn lost_and_rejoined(
+    service_events: &mut muc_client::ServiceEvents,
+    events: &mut muc_client::RoomEvents,
+) -> Vec<RoomEvent> {
+    wait_for(service_events, "offline", |e| {
+        matches!(e, ServiceEvent::Offline)
+    })
+    .await;
+    let seen = collect_until(events, "resumed", |e| {
+        matches!(e, RoomEvent::Resumed { .. })
+    })
+    .await;
+    assert!(
+        seen.iter().any(|e| matches!(e, RoomEvent::Suspend)),
+        "{seen:#?}"
+    );
+    seen
+}
+
 /// The nick of a join event.
 fn joined(ev: &RoomEvent) -> Option<String> {
     match ev {
@@ -137,18 +150,7 @@ async fn broken_markup_loses_the_stream_and_the_room_comes_back() {
     );
     assert_eq!(server.faults().inject_raw(&me, broken), 1);
 
-    wait_for(&mut service_events, "offline", |e| {
-        matches!(e, ServiceEvent::Offline)
-    })
-    .await;
-    let seen = collect_until(&mut events, "resumed", |e| {
-        matches!(e, RoomEvent::Resumed { .. })
-    })
-    .await;
-    assert!(
-        seen.iter().any(|e| matches!(e, RoomEvent::Suspend)),
-        "{seen:#?}"
-    );
+    let seen = lost_and_rejoined(&mut service_events, &mut events).await;
     assert!(
         !seen.iter().any(|e| body(e).is_some()),
         "nothing of the broken stanza is delivered: {seen:#?}"
@@ -181,14 +183,7 @@ async fn a_stanza_that_is_not_xml_inside_never_becomes_an_event() {
     if !own_reader {
         // rxml refuses the undefined entity: tokio-xmpp's reader loses the
         // stream, and the room is rejoined.
-        wait_for(&mut service_events, "offline", |e| {
-            matches!(e, ServiceEvent::Offline)
-        })
-        .await;
-        seen = collect_until(&mut events, "resumed", |e| {
-            matches!(e, RoomEvent::Resumed { .. })
-        })
-        .await;
+        seen = lost_and_rejoined(&mut service_events, &mut events).await;
         // Alone in a temporary room, Alice's rejoin made it anew: locked
         // until configured, as after any creation.
         if let Some(RoomEvent::Resumed { status, .. }) = seen.last() {

@@ -15,10 +15,11 @@ use jid::Jid;
 use minidom::{Element, Node};
 use muc_xso::{Payload, UserExt};
 use xmpp_parsers::message::Lang;
-use xmpp_parsers::presence::{Presence, Type};
+use xmpp_parsers::presence::Type;
 
+use super::lexer::blank;
 use super::{
-    CLIENT_NS, DecodeError, Fast, OCCUPANT_ID_NS, PresenceDecoder, Unsupported, bail,
+    CLIENT_NS, DecodeError, Fast, OCCUPANT_ID_NS, PresenceDecoder, Unsupported, bail, presence_of,
     presence_type, show,
 };
 use crate::incoming::{IncomingPresence, XML_NS, set_status};
@@ -26,9 +27,9 @@ use crate::incoming::{IncomingPresence, XML_NS, set_status};
 impl PresenceDecoder {
     /// Decodes one presence from its tree, as a transport that hands out
     /// `minidom` elements delivers it: the fast path when it applies, else
-    /// the general path (xmpp-parsers' [`Presence`], then
-    /// [`IncomingPresence::from_presence`]). Either way the outcome is the
-    /// general path's. Shares the decoder's memory of the last valid `to`.
+    /// the general path ([`decode_element_general`]). Either way the
+    /// outcome is the general path's. Shares the decoder's memory of the
+    /// last valid `to`.
     pub fn decode_element(&mut self, el: &Element) -> Result<IncomingPresence, DecodeError> {
         match read(el, &mut self.to) {
             Ok(p) => Ok(p),
@@ -43,24 +44,13 @@ impl PresenceDecoder {
     }
 }
 
-/// The general path for a tree: xmpp-parsers' [`Presence`], then
+/// The general path for a tree: xmpp-parsers'
+/// [`Presence`](xmpp_parsers::presence::Presence), then
 /// [`IncomingPresence::from_presence`].
 #[cold]
 #[inline(never)]
 pub fn decode_element_general(el: &Element) -> Result<IncomingPresence, DecodeError> {
-    let presence = match Presence::try_from(el.clone()) {
-        Ok(p) => p,
-        Err(xmpp_parsers::FromElementError::Mismatch(e)) => {
-            return Err(DecodeError::NotPresence(Box::new(e)));
-        }
-        Err(xmpp_parsers::FromElementError::Invalid(e)) => return Err(DecodeError::Presence(e)),
-    };
-    Ok(IncomingPresence::from_presence(presence)?)
-}
-
-/// Whether `s` is whitespace only, as XML counts it.
-fn blank(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    Ok(IncomingPresence::from_presence(presence_of(el.clone())?)?)
 }
 
 /// The text of an element that may hold only text; declined when it has

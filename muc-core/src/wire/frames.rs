@@ -405,7 +405,7 @@ impl StanzaFramer {
                     None if clamped => self.pos = end,
                     None => break,
                 },
-                Scan::Until(close) => match find(close, rest) {
+                Scan::Until(close) => match memchr::memmem::find(rest, close) {
                     Some(i) => {
                         self.pos += i + close.len();
                         self.scan = Scan::Text;
@@ -489,10 +489,6 @@ impl StanzaFramer {
         }
         Ok(stanza.map(Frame::Stanza))
     }
-}
-
-fn find(needle: &[u8], haystack: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]

@@ -184,7 +184,14 @@ impl PresenceDecoder {
 /// One presence's bytes (as it sits in a `jabber:client` stream) as
 /// xmpp-parsers' [`Presence`], the general path's way (minidom, rxml).
 pub fn parse_presence(stanza: &[u8]) -> Result<Presence, DecodeError> {
-    let element = Element::from_reader_with_prefixes(stanza, CLIENT_NS.to_owned())?;
+    presence_of(Element::from_reader_with_prefixes(
+        stanza,
+        CLIENT_NS.to_owned(),
+    )?)
+}
+
+/// A tree as xmpp-parsers' [`Presence`], its errors as [`DecodeError`]s.
+pub(super) fn presence_of(element: Element) -> Result<Presence, DecodeError> {
     match Presence::try_from(element) {
         Ok(p) => Ok(p),
         Err(xmpp_parsers::FromElementError::Mismatch(e)) => {
